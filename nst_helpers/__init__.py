@@ -1,0 +1,12 @@
+"""Helpers for the neural style transfer course (Gatys, Ecker & Bethge, CVPR 2016).
+
+The notebooks teach each piece, then import it from here. Modules: ``images``, ``catalog``,
+``preprocessing``, ``architectures``, ``weights``, ``models``, ``losses``, ``settings``,
+``optimize``, ``progress``, ``environment`` and ``cli``. Importing this package does not import
+TensorFlow; the modules that need it import it themselves.
+"""
+
+from .errors import NSTError
+
+__version__ = "0.1.0"
+__all__ = ["NSTError", "__version__"]

@@ -1,0 +1,61 @@
+"""Versions and devices, printed by every notebook's setup cell and recorded by the command line."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from importlib import metadata
+
+
+def package_version(name: str) -> str:
+    """The installed version of a distribution, or 'not installed'."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def versions() -> dict[str, str]:
+    """Python, TensorFlow, Keras, NumPy, Pillow and nst_helpers versions."""
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    from . import __version__
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "pillow": package_version("pillow"),
+        "nst_helpers": __version__,
+        "platform": platform.platform(),
+    }
+
+
+def gpu_names() -> list[str]:
+    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
+    import tensorflow as tf
+
+    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def print_setup() -> dict[str, str]:
+    """Print versions and the device; warn, with sizes that fit, when there is no GPU."""
+    info = versions()
+    print(", ".join(f"{k} {v}" for k, v in info.items() if k != "platform"))
+    gpus = gpu_names()
+    if gpus:
+        print(f"GPU: {', '.join(gpus)}")
+    else:
+        print(
+            "WARNING: no GPU found; running on the CPU. Use small images (max_dim 128 to 256) and few "
+            "steps (50 to 200); on Colab choose Runtime > Change runtime type > GPU."
+        )
+    return info

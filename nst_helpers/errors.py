@@ -1,0 +1,9 @@
+"""The one exception the course raises for bad input (taught in notebook 02).
+
+Every message is one line that says what is wrong and what to do about it; the command line
+prints it without a traceback and exits with a non-zero code.
+"""
+
+
+class NSTError(Exception):
+    """A problem with the user's input or environment, explained in one line."""

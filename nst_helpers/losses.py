@@ -1,0 +1,94 @@
+"""Gram matrix, content, style and total variation losses (taught in notebook 03).
+
+Normalisation, chosen so that the losses do not grow with the image size:
+
+- ``gram_matrix``: G = F^T F / (H W) for a feature map F reshaped to (H W, C): the channel
+  correlations averaged over positions, not summed.
+- content loss: mean over positions and channels of (F - P)^2.
+- style loss of one layer: mean over the C x C entries of (G - A)^2. With Gatys et al.'s
+  unnormalised Gram matrices and their 1 / (4 N^2 M^2) factor, this equals 4 E_l.
+- total variation loss: mean absolute difference between neighbouring pixels, across and down.
+
+Features and Gram matrices are computed in float32 whatever the network's compute dtype.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import tensorflow as tf
+
+from .errors import NSTError
+
+
+def gram_matrix(features: tf.Tensor) -> tf.Tensor:
+    """(batch, H, W, C) feature maps -> (batch, C, C) Gram matrices, averaged over the H W positions."""
+    features = tf.cast(features, tf.float32)
+    shape = tf.shape(features)
+    positions = tf.cast(shape[1] * shape[2], tf.float32)
+    return tf.einsum("bijc,bijd->bcd", features, features) / positions
+
+
+def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """Mean squared difference between a feature map and the content target's."""
+    return tf.reduce_mean(tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32)))
+
+
+def style_loss(
+    grams: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor], layer_weights: Mapping[str, float] | None = None
+) -> tf.Tensor:
+    """Weighted sum over layers of the mean squared difference between Gram matrices.
+
+    ``layer_weights`` defaults to 1 / number of layers for each layer.
+    """
+    if not targets:
+        raise NSTError("no style layers; name at least one style layer")
+    if layer_weights is None:
+        layer_weights = {name: 1.0 / len(targets) for name in targets}
+    unknown = set(layer_weights) - set(targets)
+    if unknown:
+        raise NSTError(f"style layer weights name unknown layers {sorted(unknown)}; use {sorted(targets)}")
+    terms = [
+        weight * tf.reduce_mean(tf.square(grams[name] - targets[name]))
+        for name, weight in layer_weights.items()
+        if weight
+    ]
+    return tf.add_n(terms) if terms else tf.constant(0.0)
+
+
+def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
+    """Mean absolute difference between neighbouring pixels (across plus down): high for noise."""
+    image = tf.cast(image, tf.float32)
+    across = tf.reduce_mean(tf.abs(image[:, :, 1:, :] - image[:, :, :-1, :]))
+    down = tf.reduce_mean(tf.abs(image[:, 1:, :, :] - image[:, :-1, :, :]))
+    return across + down
+
+
+def total_loss(
+    features: Mapping[str, tf.Tensor],
+    image: tf.Tensor,
+    content_targets: Mapping[str, tf.Tensor],
+    style_targets: Mapping[str, tf.Tensor],
+    content_weight: float,
+    style_weight: float,
+    tv_weight: float,
+    style_layer_weights: Mapping[str, float] | None = None,
+) -> dict[str, tf.Tensor]:
+    """Combine the terms: returns ``{"content", "style", "tv", "total"}``, the first three unweighted.
+
+    ``features`` maps layer names to the current image's feature maps; ``content_targets`` maps the
+    content layers to the content image's feature maps and ``style_targets`` the style layers to the
+    style image's Gram matrices.
+    """
+    content = tf.add_n([content_loss(features[name], t) for name, t in content_targets.items()]) / len(
+        content_targets
+    )
+    style = style_loss({name: gram_matrix(features[name]) for name in style_targets}, style_targets, style_layer_weights)
+    tv = total_variation_loss(image)
+    total = content_weight * content + style_weight * style + tv_weight * tv
+    return {"content": content, "style": style, "tv": tv, "total": total}
+
+
+def loss_names() -> Sequence[str]:
+    """The keys of :func:`total_loss`'s result, in the order the course prints them."""
+    return ("total", "content", "style", "tv")

