@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from .architectures import ARCHITECTURES
+from .architectures import ARCHITECTURES, get_architecture
 from .catalog import PAINTINGS, SHIPPED, resolve_image
 from .errors import NSTError
 from .files import write_text_atomically
@@ -33,6 +33,14 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_ERROR, f"error: {message}; see {self.prog} --help\n")
+
+
+def layer_list(text: str) -> tuple[str, ...]:
+    """'a,b' -> ('a', 'b')."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one layer name")
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--content-weight", type=float, help="default: the architecture's")
     run.add_argument("--style-weight", type=float, help="default: the architecture's")
     run.add_argument("--tv-weight", type=float, help="default: the architecture's")
+    run.add_argument("--content-layers", type=layer_list, help="comma-separated layer names (default: the architecture's)")
+    run.add_argument("--style-layers", type=layer_list, help="comma-separated layer names (default: the architecture's)")
     run.add_argument("--init", default="content", choices=INITS, help="starting image (default content)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument(
@@ -133,6 +143,8 @@ def stylize_command(args: argparse.Namespace) -> int:
         content_weight=args.content_weight,
         style_weight=args.style_weight,
         tv_weight=args.tv_weight,
+        content_layers=args.content_layers,
+        style_layers=args.style_layers,
         init=args.init,
         seed=args.seed,
         step_mode=args.step_mode,
@@ -155,7 +167,9 @@ def stylize_command(args: argparse.Namespace) -> int:
     if notice:
         print(f"NOTE: {notice}", flush=True)
     settings = replace(requested, architecture=architecture, weights=weights).checked()
-    extractor = build_extractor(architecture, weights=weights)
+    arch = get_architecture(architecture)
+    layers = (settings.content_layers or arch.content_layers) + (settings.style_layers or arch.style_layers)
+    extractor = build_extractor(architecture, layers=layers, weights=weights)
     print(
         f"{architecture} ({extractor.weights_description} weights), {content.shape[2]}x{content.shape[1]} px, "
         f"{settings.steps} steps, step mode {settings.step_mode}",

