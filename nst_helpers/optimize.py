@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import keras
@@ -21,6 +21,7 @@ from .architectures import get_architecture
 from .losses import gram_matrix, total_loss
 from .models import build_extractor
 from .settings import Settings
+from .weights import AUTO, choose_weights
 
 Callback = Callable[[int, Any, Mapping[str, float]], None]
 """Called as ``callback(step, image, losses)`` every N steps and after the last one."""
@@ -121,6 +122,11 @@ def stylize(
     a NaN or Inf loss stops it and keeps the last good image.
     """
     settings = Settings(**{**vars(settings or Settings()), **overrides}).checked()
+    if settings.weights == AUTO and extractor is None:
+        architecture, weights, notice = choose_weights(settings.architecture, settings.weights)
+        if notice:
+            print(f"NOTE: {notice}")
+        settings = replace(settings, architecture=architecture, weights=weights).checked()
     arch = get_architecture(settings.architecture)
     content_layers = settings.content_layers or arch.content_layers
     style_layers = settings.style_layers or arch.style_layers

@@ -29,11 +29,12 @@ class NotebookProgress(ProgressBar):
     """The bar plus the current image, redrawn in place in a notebook output."""
 
     def __init__(self, total_steps: int, description: str = "stylizing", width: int = 384) -> None:
-        from IPython.display import display
+        from IPython.display import DisplayHandle
 
         super().__init__(total_steps, description)
         self.width = width
-        self.handle = display(display_id=True)
+        self.handle = DisplayHandle()
+        self.shown = False
 
     def __call__(self, step: int, image: Any, losses: Mapping[str, float]) -> None:
         import io
@@ -46,4 +47,9 @@ class NotebookProgress(ProgressBar):
         super().__call__(step, image, losses)
         buffer = io.BytesIO()
         Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
-        self.handle.update(IPythonImage(data=buffer.getvalue(), width=self.width))
+        picture = IPythonImage(data=buffer.getvalue(), width=self.width)
+        if self.shown:
+            self.handle.update(picture)
+        else:
+            self.handle.display(picture)
+            self.shown = True

@@ -64,6 +64,22 @@ def test_compiled_steps_match_eager(photo, texture, small_extractor, mode):
     assert np.abs(compiled.image - eager.image).mean() < 1e-3
 
 
+def test_auto_weights_fall_back_to_offline_vgg16(photo, texture, capsys):
+    result = stylize(photo[:, :40, :40], texture[:, :40, :40], architecture="resnet50", weights="auto", steps=1)
+    assert result.settings.architecture == "vgg16" and result.settings.weights == OFFLINE_VGG16
+    assert "offline VGG16" in result.extras["weights"]
+    assert "NOTE: the ImageNet weights for resnet50 cannot be downloaded" in capsys.readouterr().out
+
+
+def test_notebook_progress_updates_one_image_in_place(photo, texture, small_extractor, capsys):
+    from nst_helpers.progress import NotebookProgress
+
+    progress = NotebookProgress(total_steps=4)
+    run(photo, texture, small_extractor, steps=4, callback=progress, callback_every=2)
+    assert progress.bar.n == 4
+    assert capsys.readouterr().out.count("IPython.core.display.Image") >= 2  # outside a notebook, the repr
+
+
 def test_callback_every_n_steps(photo, texture, small_extractor):
     seen = []
     run(photo, texture, small_extractor, steps=5, callback=lambda s, img, losses: seen.append(s), callback_every=2)
