@@ -46,8 +46,32 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+def show_errors_in_one_line() -> None:
+    """In IPython, show the course's ``NSTError`` as its one-line message instead of a traceback.
+
+    The cell still fails (so papermill and nbval stop there); only the display is shorter.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from .errors import NSTError
+
+    def one_line(shell: object, etype: type, value: BaseException, tb: object, tb_offset: object = None) -> None:
+        print(f"NSTError: {value}", file=sys.stderr)
+
+    shell.set_custom_exc((NSTError,), one_line)
+
+
 def print_setup() -> dict[str, str]:
-    """Print versions and the device; warn, with sizes that fit, when there is no GPU."""
+    """Print versions and the device; warn, with sizes that fit, when there is no GPU.
+
+    Also makes the course's errors show as one line in notebooks (see :func:`show_errors_in_one_line`).
+    """
+    show_errors_in_one_line()
     info = versions()
     print(", ".join(f"{k} {v}" for k, v in info.items() if k != "platform"))
     gpus = gpu_names()
