@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 from importlib import metadata
+from typing import Any
 
 
 def package_version(name: str) -> str:
@@ -60,8 +61,9 @@ def show_errors_in_one_line() -> None:
         return
     from .errors import NSTError
 
-    def one_line(shell: object, etype: type, value: BaseException, tb: object, tb_offset: object = None) -> None:
-        print(f"NSTError: {value}", file=sys.stderr)
+    def one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+        # An error output like any other (so papermill and nbval see the failure), one line long.
+        shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
 
     shell.set_custom_exc((NSTError,), one_line)
 

@@ -13,12 +13,16 @@ from .errors import NSTError
 def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
 
+    Missing parent folders are created.
+
     A crash, a full disk or Ctrl-C while writing leaves the old file (if any) untouched.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise NSTError(f"cannot write {path}: folder {folder} does not exist; create it or choose another path")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NSTError(f"cannot create folder {folder} for {path.name}: {exc.strerror or exc}; choose another path") from None
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)

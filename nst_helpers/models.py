@@ -73,5 +73,36 @@ __all__ = [
     "build_extractor",
     "get_architecture",
     "layer_names",
+    "receptive_field",
     "wants_imagenet",
 ]
+
+
+def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
+    """(receptive field, stride) in input pixels of one unit of ``layer_name`` (notebook 04).
+
+    Walks the model's graph back from the layer: a k x k window at stride s grows the field by
+    (k - 1) times the current stride and multiplies the stride by s; where branches meet (ResNet's
+    additions) the widest field wins.
+    """
+    memo: dict[int, tuple[int, int]] = {}
+
+    def of_tensor(tensor: Any) -> tuple[int, int]:
+        operation, node_index, _ = tensor._keras_history
+        key = id(operation) * 1000 + node_index
+        if key not in memo:
+            inputs = operation._inbound_nodes[node_index].input_tensors
+            field, stride = max((of_tensor(t) for t in inputs), default=(1, 1))
+            window = getattr(operation, "kernel_size", None) or getattr(operation, "pool_size", None)
+            if window is not None:
+                dilation = getattr(operation, "dilation_rate", (1, 1))[0]
+                field += (window[0] - 1) * dilation * stride
+                stride *= operation.strides[0]
+            memo[key] = (field, stride)
+        return memo[key]
+
+    try:
+        layer = model.get_layer(layer_name)
+    except ValueError:
+        raise NSTError(f"unknown layer {layer_name!r}; valid layers: {', '.join(layer_names(model))}") from None
+    return of_tensor(layer.output)

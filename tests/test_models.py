@@ -115,3 +115,27 @@ def test_auto_falls_back_to_offline_vgg16_and_says_so():
     architecture, weights, notice = choose_weights("vgg19", "auto")
     assert (architecture, weights) == ("vgg16", OFFLINE_VGG16)
     assert "cannot be downloaded" in notice and "vgg19" in notice
+
+
+@pytest.mark.parametrize(
+    "name, layer, expected",
+    [
+        ("vgg16", "block1_conv2", (5, 1)),
+        ("vgg16", "block5_conv3", (196, 16)),
+        ("vgg16", "block5_pool", (212, 32)),
+        ("vgg19", "block5_conv4", (252, 16)),
+        ("resnet50", "conv1_relu", (7, 2)),
+        ("resnet50", "conv5_block3_out", (483, 32)),
+    ],
+)
+def test_receptive_fields_match_the_published_values(name, layer, expected):
+    from nst_helpers.models import build_backbone, receptive_field
+
+    assert receptive_field(build_backbone(name, None), layer) == expected
+
+
+def test_receptive_field_of_an_unknown_layer():
+    from nst_helpers.models import build_backbone, receptive_field
+
+    with pytest.raises(NSTError, match="unknown layer 'conv9'"):
+        receptive_field(build_backbone("vgg16", None), "conv9")
