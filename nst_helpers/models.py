@@ -61,7 +61,7 @@ def build_extractor(
     if unknown:
         raise NSTError(f"unknown layer(s) {', '.join(unknown)} for {arch.name}; valid layers: {', '.join(valid)}")
     outputs = {name: backbone.get_layer(name).output for name in layers}
-    extractor = keras.Model(inputs=backbone.input, outputs=outputs, name=f"{arch.name}_extractor")
+    extractor = keras.Model(inputs=backbone.inputs[0], outputs=outputs, name=f"{arch.name}_extractor")
     extractor.trainable = False
     extractor.weights_description = getattr(backbone, "weights_description", describe_weights(weights))
     return extractor
