@@ -1,12 +1,13 @@
 # make demo: stylize a shipped photo into outputs/; make test: the whole test suite.
-# Both build the local environment in .venv first (once; again when the requirements change).
+# make bench: step times by architecture, size, mode and precision into results/.
+# All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup demo test lab clean
+.PHONY: setup demo test bench lab clean
 
 setup: $(STAMP)
 
@@ -21,6 +22,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m nst_helpers.benchmark --out results
 
 lab: setup
 	$(PY) -m jupyter lab notebooks

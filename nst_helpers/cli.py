@@ -21,6 +21,7 @@ from .catalog import PAINTINGS, SHIPPED, resolve_image
 from .errors import NSTError
 from .files import write_text_atomically
 from .images import SAVE_FORMATS, is_url, load_image, save_image
+from .precision import PRECISIONS
 from .settings import INITS, STEP_MODES, Settings
 
 EXIT_ERROR = 2
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--step-mode", default="function", choices=STEP_MODES, help="eager, function (default) or xla"
     )
+    run.add_argument(
+        "--precision", default="auto", choices=PRECISIONS,
+        help="float32, mixed (bfloat16 on CPUs with AVX-512 BF16/AMX, float16 on GPUs), or auto (default): "
+        "mixed where the hardware runs it natively",
+    )
     run.add_argument("--save-every", type=int, default=0, help="also save OUT-stepNNNN.png every N steps (0: off)")
 
     commands.add_parser("images", help="list the shipped images and the paintings known by URL")
@@ -119,6 +125,8 @@ def run_record(result: Any, args: argparse.Namespace, notice: str | None, second
         "output": str(args.output),
         "settings": settings,
         "weights_used": result.extras.get("weights"),
+        "precision_used": result.extras.get("policy"),
+        "precision_reason": result.extras.get("precision_reason"),
         "notice": notice,
         "stopped": result.stopped,
         "message": result.message,
@@ -148,6 +156,7 @@ def stylize_command(args: argparse.Namespace) -> int:
         init=args.init,
         seed=args.seed,
         step_mode=args.step_mode,
+        precision=args.precision,
     )
     settings = requested.checked()
     if args.save_every < 0:
@@ -160,6 +169,7 @@ def stylize_command(args: argparse.Namespace) -> int:
     quiet_tensorflow()
     from .models import build_extractor
     from .optimize import stylize
+    from .precision import choose_policy
     from .progress import ProgressBar
     from .weights import choose_weights
 
@@ -169,10 +179,12 @@ def stylize_command(args: argparse.Namespace) -> int:
     settings = replace(requested, architecture=architecture, weights=weights).checked()
     arch = get_architecture(architecture)
     layers = (settings.content_layers or arch.content_layers) + (settings.style_layers or arch.style_layers)
-    extractor = build_extractor(architecture, layers=layers, weights=weights)
+    policy, reason = choose_policy(settings.precision)
+    extractor = build_extractor(architecture, layers=layers, weights=weights, policy=policy)
+    extractor.precision_reason = reason
     print(
         f"{architecture} ({extractor.weights_description} weights), {content.shape[2]}x{content.shape[1]} px, "
-        f"{settings.steps} steps, step mode {settings.step_mode}",
+        f"{settings.steps} steps, step mode {settings.step_mode}, precision {policy} ({reason})",
         flush=True,
     )
     bar = ProgressBar(settings.steps, description=output.name)

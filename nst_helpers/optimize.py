@@ -20,6 +20,7 @@ import tensorflow as tf
 from .architectures import get_architecture
 from .losses import gram_matrix, total_loss
 from .models import build_extractor
+from .precision import choose_policy
 from .settings import Settings
 from .weights import AUTO, choose_weights
 
@@ -36,7 +37,7 @@ class StyleTransferResult:
     best_step: int
     history: list[dict[str, float]]
     settings: Settings
-    stopped: str = "finished"  # or "interrupted" (Ctrl-C) or "not finite" (NaN or Inf loss)
+    stopped: str = "finished"  # or "interrupted" (Ctrl-C), "not finite" (NaN or Inf loss), "time limit"
     message: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -112,6 +113,7 @@ def stylize(
     extractor: keras.Model | None = None,
     callback: Callback | None = None,
     callback_every: int = 10,
+    max_seconds: float | None = None,
     **overrides: Any,
 ) -> StyleTransferResult:
     """Optimise an image so its features match ``content``'s and its Gram matrices match ``style``'s.
@@ -119,7 +121,8 @@ def stylize(
     ``content`` and ``style`` are [0, 1] RGB batches of one (from ``load_image``). Settings come from
     ``settings`` and keyword ``overrides`` (for example ``steps=50``). Pass ``extractor`` to reuse one
     whose layers include the content and style layers. Ctrl-C stops the run and returns what it has;
-    a NaN or Inf loss stops it and keeps the last good image.
+    a NaN or Inf loss stops it and keeps the last good image; ``max_seconds`` stops it after that much
+    time in the loop (at least one step runs).
     """
     settings = Settings(**{**vars(settings or Settings()), **overrides}).checked()
     if settings.weights == AUTO and extractor is None:
@@ -134,7 +137,9 @@ def stylize(
     if settings.seed is not None:
         keras.utils.set_random_seed(settings.seed)
     if extractor is None:
-        extractor = build_extractor(arch.name, list(content_layers) + list(style_layers), settings.weights)
+        policy, reason = choose_policy(settings.precision)
+        extractor = build_extractor(arch.name, list(content_layers) + list(style_layers), settings.weights, policy=policy)
+        extractor.precision_reason = reason
 
     content = tf.convert_to_tensor(content, tf.float32)
     style = tf.convert_to_tensor(style, tf.float32)
@@ -146,8 +151,13 @@ def stylize(
     history: list[dict[str, float]] = []
     best_total, best_image, best_step = math.inf, tf.identity(image), 0
     stopped, message = "finished", None
+    loop_start = time.perf_counter()
     try:
         for step in range(1, settings.steps + 1):
+            if max_seconds is not None and history and time.perf_counter() - loop_start > max_seconds:
+                stopped = "time limit"
+                message = f"stopped after {len(history)} of {settings.steps} steps: the {max_seconds:g} s limit"
+                break
             start = time.perf_counter()
             losses, grads = loss_and_grads(image)
             values = {name: float(value) for name, value in losses.items()}
@@ -183,5 +193,9 @@ def stylize(
         settings=settings,
         stopped=stopped,
         message=message,
-        extras={"weights": getattr(extractor, "weights_description", str(settings.weights))},
+        extras={
+            "weights": getattr(extractor, "weights_description", str(settings.weights)),
+            "policy": getattr(extractor, "policy_name", "float32"),
+            "precision_reason": getattr(extractor, "precision_reason", "the extractor was passed in"),
+        },
     )

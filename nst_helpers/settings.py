@@ -9,6 +9,7 @@ from typing import Any
 
 from .architectures import get_architecture
 from .errors import NSTError
+from .precision import PRECISIONS
 from .weights import normalize_weights
 
 INITS = ("content", "style", "noise")
@@ -35,6 +36,7 @@ class Settings:
     init: str = "content"
     seed: int | None = 0
     step_mode: str = "eager"
+    precision: str = "float32"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def checked(self) -> "Settings":
@@ -56,6 +58,8 @@ class Settings:
             raise NSTError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
         if self.step_mode not in STEP_MODES:
             raise NSTError(f"unknown step mode {self.step_mode!r}; choose one of {', '.join(STEP_MODES)}")
+        if self.precision not in PRECISIONS:
+            raise NSTError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         if self.seed is not None:
             _check_int("seed", self.seed, 0, 2**31 - 1)
         for name in ("content_layers", "style_layers"):

@@ -86,6 +86,38 @@ def test_callback_every_n_steps(photo, texture, small_extractor):
     assert seen == [2, 4, 5]
 
 
+def test_time_limit_stops_after_at_least_one_step(photo, texture, small_extractor):
+    result = run(photo, texture, small_extractor, steps=50, max_seconds=0.0)
+    assert result.stopped == "time limit" and len(result.history) == 1
+    assert "1 of 50 steps" in result.message
+
+
+@pytest.mark.parametrize("mode", ["eager", "function", "xla"])
+def test_mixed_precision_runs_in_every_mode_close_to_float32(photo, texture, mode):
+    """bfloat16 compute, float32 image and losses: the loss stays within a few percent of float32's."""
+    settings = dict(architecture="vgg16", weights=OFFLINE_VGG16, steps=3, step_mode=mode, **LAYERS)
+    full = stylize(photo, texture, precision="float32", **settings)
+    mixed = stylize(photo, texture, precision="mixed", **settings)
+    assert mixed.extras["policy"] in ("mixed_bfloat16", "mixed_float16") and full.extras["policy"] == "float32"
+    assert mixed.image.dtype == np.float32
+    for a, b in zip(full.history, mixed.history):
+        assert b["total"] == pytest.approx(a["total"], rel=0.05)
+        assert b["style"] != a["style"]  # really computed in lower precision
+
+
+def test_auto_precision_reports_its_choice(photo, texture, small_extractor):
+    from nst_helpers.precision import choose_policy, cpu_has_native_bf16, gpu_compute_capabilities
+
+    policy, reason = choose_policy("auto")
+    if gpu_compute_capabilities():
+        assert policy in ("mixed_float16", "float32")
+    else:
+        assert policy == ("mixed_bfloat16" if cpu_has_native_bf16() else "float32")
+    assert reason
+    with pytest.raises(NSTError, match="unknown precision"):
+        choose_policy("half")
+
+
 def test_ctrl_c_returns_what_it_has(photo, texture, small_extractor):
     def interrupt(step, image, losses):
         if step == 3:
