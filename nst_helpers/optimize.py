@@ -73,15 +73,21 @@ def compute_targets(
     return content_targets, style_targets
 
 
-def make_loss_and_grads(
+def make_train_step(
     extractor: keras.Model,
     content_targets: Mapping[str, tf.Tensor],
     style_targets: Mapping[str, tf.Tensor],
     settings: Settings,
-) -> Callable[[tf.Variable], tuple[dict[str, tf.Tensor], tf.Tensor]]:
-    """The step's maths: losses of the current image and the gradient of the total with respect to it."""
+    optimizer: keras.optimizers.Optimizer,
+) -> Callable[[tf.Variable], tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]]:
+    """One whole step: losses, gradient, Adam update and clipping, eager or compiled as a unit.
 
-    def loss_and_grads(image: tf.Variable) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+    Returns ``(losses, finite, previous)``: the loss terms of the image *before* the update, whether
+    the loss and the gradient were finite, and that image itself (so the loop can keep the best one,
+    or put it back when the step went wrong).
+    """
+
+    def train_step(image: tf.Variable) -> tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
             features = extractor(image, training=False)
             losses = total_loss(
@@ -94,11 +100,16 @@ def make_loss_and_grads(
                 settings.tv_weight,
                 settings.style_layer_weights,
             )
-        return losses, tape.gradient(losses["total"], image)
+        gradient = tape.gradient(losses["total"], image)
+        finite = tf.math.logical_and(tf.math.is_finite(losses["total"]), tf.reduce_all(tf.math.is_finite(gradient)))
+        previous = tf.identity(image)
+        optimizer.apply_gradients([(gradient, image)])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return losses, finite, previous
 
     if settings.step_mode == "eager":
-        return loss_and_grads
-    return tf.function(loss_and_grads, jit_compile=settings.step_mode == "xla")
+        return train_step
+    return tf.function(train_step, jit_compile=settings.step_mode == "xla")
 
 
 def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
@@ -144,9 +155,10 @@ def stylize(
     content = tf.convert_to_tensor(content, tf.float32)
     style = tf.convert_to_tensor(style, tf.float32)
     content_targets, style_targets = compute_targets(extractor, content, style, content_layers, style_layers)
-    loss_and_grads = make_loss_and_grads(extractor, content_targets, style_targets, settings)
-    optimizer = make_optimizer(settings.learning_rate)
     image = tf.Variable(initial_image(content, style, settings.init, settings.seed), name="image")
+    optimizer = make_optimizer(settings.learning_rate)
+    optimizer.build([image])  # its slots exist before a compiled step first runs
+    train_step = make_train_step(extractor, content_targets, style_targets, settings, optimizer)
 
     history: list[dict[str, float]] = []
     best_total, best_image, best_step = math.inf, tf.identity(image), 0
@@ -159,10 +171,10 @@ def stylize(
                 message = f"stopped after {len(history)} of {settings.steps} steps: the {max_seconds:g} s limit"
                 break
             start = time.perf_counter()
-            losses, grads = loss_and_grads(image)
+            losses, finite, previous = train_step(image)
             values = {name: float(value) for name, value in losses.items()}
-            finite = math.isfinite(values["total"]) and bool(tf.reduce_all(tf.math.is_finite(grads)))
-            if not finite:
+            if not bool(finite):
+                image.assign(previous)  # undo the step that went wrong
                 stopped = "not finite"
                 message = (
                     f"the loss or its gradient became NaN or infinite at step {step}; kept the image of step "
@@ -170,9 +182,7 @@ def stylize(
                 )
                 break
             if values["total"] < best_total:
-                best_total, best_image, best_step = values["total"], tf.identity(image), step
-            optimizer.apply_gradients([(grads, image)])
-            image.assign(tf.clip_by_value(image, 0.0, 1.0))
+                best_total, best_image, best_step = values["total"], previous, step
             values["seconds"] = time.perf_counter() - start
             history.append({"step": step, **values})
             if callback is not None and (step % callback_every == 0 or step == settings.steps):
