@@ -205,14 +205,19 @@ def plot(table: Any, path: Path) -> None:
     done = table[table["status"] == "ok"].copy()
     done["config"] = done["mode"] + " " + done["precision"]
     groups = list(done.groupby(["architecture", "size"]))
-    fig, axes = plt.subplots(1, len(groups), figsize=(4 * len(groups), 4), sharey=True, squeeze=False)
-    for ax, ((arch, size), group) in zip(axes[0], groups):
+    ncols = min(4, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 4.2 * nrows), sharey=True, squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.axis("off")
+    for ax, ((arch, size), group) in zip(axes.flat, groups):
         ax.bar(group["config"], group["median_step_s"], color=["grey" if m == "reference" else "C0" if p == "float32"
                                                                 else "C1" for m, p in zip(group["mode"], group["precision"])])
         ax.set_title(f"{arch}, {size} px")
         ax.set_yscale("log")
         ax.tick_params(axis="x", rotation=70, labelsize=8)
-    axes[0][0].set_ylabel("median step (s), log scale")
+    for row in axes:
+        row[0].set_ylabel("median step (s), log scale")
     fig.suptitle("Step time by mode and precision (grey: the reference step; blue float32; orange mixed)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -254,8 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", nargs="+", type=int, default=[256, 512])
     parser.add_argument("--large", nargs="*", type=int, default=[1024], help="VGG19 sizes timed for the memory goal")
     parser.add_argument("--steps", type=int, default=6, help="steps per configuration, the first one untimed")
-    parser.add_argument("--max-seconds", type=float, default=20.0, help="stop timing a configuration after this")
-    parser.add_argument("--quality-size", type=int, default=256)
+    parser.add_argument("--max-seconds", type=float, default=15.0, help="stop timing a configuration after this")
+    parser.add_argument("--quality-size", type=int, default=192)
     parser.add_argument("--quality-steps", type=int, default=200, help="0 skips the quality check")
     parser.add_argument("--out", default="results")
     parser.add_argument("--one", nargs=4, metavar=("ARCH", "SIZE", "MODE", "PRECISION"), help=argparse.SUPPRESS)

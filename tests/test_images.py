@@ -174,3 +174,16 @@ def test_url_offline_names_the_url():
     with pytest.raises(NSTError, match="cannot download https://example.org/paintings/starry.jpg") as exc:
         load_image(url)
     one_line(exc)
+
+
+def test_shuffle_patches_keeps_pixels_and_moves_them():
+    from nst_helpers.images import shuffle_patches
+
+    image = np.random.default_rng(0).random((1, 36, 50, 3)).astype(np.float32)
+    shuffled = shuffle_patches(image, 8)
+    assert shuffled.shape == (1, 32, 48, 3)
+    cropped = image[:, :32, :48]
+    np.testing.assert_array_equal(np.sort(shuffled.ravel()), np.sort(cropped.ravel()))
+    assert not np.array_equal(shuffled, cropped)
+    with pytest.raises(NSTError, match="patch=99"):
+        shuffle_patches(image, 99)

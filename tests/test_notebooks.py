@@ -130,7 +130,7 @@ def test_taught_functions_agree_with_the_package():
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers import losses, preprocessing
+    from nst_helpers import images, losses, preprocessing
 
     taught = taught_functions()
     rng = np.random.default_rng(0)
@@ -148,6 +148,7 @@ def test_taught_functions_agree_with_the_package():
         "style_loss weighted": (taught["style_loss"](grams, targets, {"a": 0.7, "b": 0.3}),
                                 losses.style_loss(grams, targets, {"a": 0.7, "b": 0.3})),
         "total_variation_loss": (taught["total_variation_loss"](tf.constant(image)), losses.total_variation_loss(image)),
+        "shuffle_patches": (taught["shuffle_patches"](image, 8, seed=3), images.shuffle_patches(image, 8, seed=3)),
     }
     for name, (ours, package) in pairs.items():
         np.testing.assert_allclose(np.asarray(ours), np.asarray(package), rtol=1e-5, atol=1e-4, err_msg=name)
