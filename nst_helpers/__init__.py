@@ -2,7 +2,7 @@
 
 The notebooks teach each piece, then import it from here. Modules: ``images``, ``catalog``,
 ``preprocessing``, ``architectures``, ``weights``, ``models``, ``losses``, ``settings``,
-``optimize``, ``progress``, ``environment`` and ``cli``. Importing this package does not import
+``optimize``, ``progress``, ``precision``, ``environment``, ``benchmark`` and ``cli``. Importing this package does not import
 TensorFlow; the modules that need it import it themselves.
 """
 
