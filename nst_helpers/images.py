@@ -7,11 +7,13 @@ command line can check its inputs before it imports TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import urllib.request
 import warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
@@ -34,6 +36,23 @@ def is_url(source: str | os.PathLike) -> bool:
     return isinstance(source, str) and urlparse(source).scheme in ("http", "https")
 
 
+USER_AGENT = "nst-course/0.1 (neural style transfer course; Python urllib via keras.utils.get_file)"
+"""Sent with image downloads: Wikimedia refuses urllib's default User-Agent and asks for a descriptive one."""
+
+
+@contextlib.contextmanager
+def descriptive_user_agent() -> Iterator[None]:
+    """Make urllib (which ``keras.utils.get_file`` uses) send :data:`USER_AGENT`, then restore it."""
+    previous = urllib.request._opener  # the installed opener, None by default
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    urllib.request.install_opener(opener)
+    try:
+        yield
+    finally:
+        urllib.request.install_opener(previous)
+
+
 def fetch_url(url: str, cache_subdir: str = "nst_images") -> Path:
     """Download ``url`` once into Keras' cache (``~/.keras/<cache_subdir>``) and return the local path."""
     import keras  # imported here so that local images load without TensorFlow
@@ -41,7 +60,8 @@ def fetch_url(url: str, cache_subdir: str = "nst_images") -> Path:
     name = Path(urlparse(url).path).name or "image"
     fname = f"{hashlib.sha1(url.encode()).hexdigest()[:8]}-{name}"
     try:
-        return Path(keras.utils.get_file(fname, origin=url, cache_subdir=cache_subdir))
+        with descriptive_user_agent():
+            return Path(keras.utils.get_file(fname, origin=url, cache_subdir=cache_subdir))
     except Exception as exc:  # get_file raises a bare Exception on network errors
         cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / cache_subdir / fname
         raise NSTError(

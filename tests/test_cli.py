@@ -159,3 +159,28 @@ def test_subprocess_error_is_one_line_without_traceback(tmp_path):
     assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("error: image not found")
     usage = subprocess.run([sys.executable, "-m", "nst_helpers", "stylize"], capture_output=True, text=True, env=env, timeout=120)
     assert usage.returncode == 2 and usage.stderr.strip().count("\n") == 0 and "required" in usage.stderr
+
+
+def test_ctrl_c_writes_the_image_so_far_and_its_record(pictures, tmp_path):
+    """A real SIGINT during the optimisation: exit 130, with the image and the record written."""
+    import signal
+    import time
+
+    output = tmp_path / "interrupted.png"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nst_helpers", "stylize", str(pictures[0]), str(pictures[1]), "-o", str(output),
+         "--max-dim", "64", "--steps", "100000", "--weights", "none", "--arch", "vgg16", "--step-mode", "eager"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )
+    for line in process.stdout:  # the line printed once the model is built, just before the loop
+        if "steps, step mode" in line:
+            break
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert "stopped: interrupted after" in err and "Traceback" not in err
+    record = json.loads(output.with_suffix(".json").read_text())
+    assert record["stopped"] == "interrupted" and record["steps_run"] >= 1
+    assert Image.open(output).size == (64, 48)
