@@ -172,8 +172,9 @@ def stylize(
                 break
             start = time.perf_counter()
             losses, finite, previous = train_step(image)
-            values = {name: float(value) for name, value in losses.items()}
-            if not bool(finite):
+            fetched = tf.stack([*losses.values(), tf.cast(finite, tf.float32)]).numpy()  # one copy to the host
+            values = {name: float(value) for name, value in zip(losses, fetched)}
+            if not fetched[-1]:
                 image.assign(previous)  # undo the step that went wrong
                 stopped = "not finite"
                 message = (

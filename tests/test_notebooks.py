@@ -118,7 +118,9 @@ def taught_functions() -> dict[str, object]:
     import numpy as np
     import tensorflow as tf
 
-    namespace: dict[str, object] = {"tf": tf, "np": np}
+    import keras
+
+    namespace: dict[str, object] = {"tf": tf, "np": np, "keras": keras}
     for path in NOTEBOOKS:
         for cell in cells(path):
             if "teaching" in cell.get("metadata", {}).get("tags", []):
@@ -150,6 +152,14 @@ def test_taught_functions_agree_with_the_package():
         "total_variation_loss": (taught["total_variation_loss"](tf.constant(image)), losses.total_variation_loss(image)),
         "shuffle_patches": (taught["shuffle_patches"](image, 8, seed=3), images.shuffle_patches(image, 8, seed=3)),
     }
+    from nst_helpers.models import build_backbone, build_extractor
+
+    backbone = build_backbone("vgg16", None)
+    layers = ["block3_conv1", "block1_conv1"]
+    by_hand, packaged = taught["extractor_by_hand"](backbone, layers), build_extractor("vgg16", layers, backbone=backbone)
+    assert [layer.name for layer in by_hand.layers] == [layer.name for layer in packaged.layers]
+    for layer in layers:
+        pairs[f"extractor_by_hand {layer}"] = (by_hand(image)[layer], packaged(image)[layer])
     for name, (ours, package) in pairs.items():
         np.testing.assert_allclose(np.asarray(ours), np.asarray(package), rtol=1e-5, atol=1e-4, err_msg=name)
     assert taught["content_loss"](features, target) > 0  # the comparison is not between zeros
