@@ -118,7 +118,6 @@ def run_record(result: Any, args: argparse.Namespace, notice: str | None, second
     from .environment import gpu_names, versions
 
     settings = asdict(result.settings)
-    settings.pop("extra", None)
     return {
         "content": str(args.content),
         "style": str(args.style),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 from importlib import metadata
 from typing import Any
 
@@ -40,11 +39,6 @@ def gpu_names() -> list[str]:
     import tensorflow as tf
 
     return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
-
-
-def in_colab() -> bool:
-    """True inside Google Colab."""
-    return "google.colab" in sys.modules
 
 
 def show_errors_in_one_line() -> None:

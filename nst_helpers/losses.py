@@ -14,7 +14,7 @@ Features and Gram matrices are computed in float32 whatever the network's comput
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import tensorflow as tf
 
@@ -88,7 +88,3 @@ def total_loss(
     total = content_weight * content + style_weight * style + tv_weight * tv
     return {"content": content, "style": style, "tv": tv, "total": total}
 
-
-def loss_names() -> Sequence[str]:
-    """The keys of :func:`total_loss`'s result, in the order the course prints them."""
-    return ("total", "content", "style", "tv")

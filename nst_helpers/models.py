@@ -16,7 +16,7 @@ from .architectures import ARCHITECTURES, get_architecture
 from .errors import NSTError
 from .precision import dtype_policy
 from .preprocessing import preprocess
-from .weights import describe_weights, load_weights_into, wants_imagenet
+from .weights import describe_weights, load_weights_into
 
 
 def build_backbone(architecture: str, weights: Any = "imagenet", policy: str = "float32") -> keras.Model:
@@ -74,15 +74,6 @@ def build_extractor(
     return extractor
 
 
-__all__ = [
-    "ARCHITECTURES",
-    "build_backbone",
-    "build_extractor",
-    "get_architecture",
-    "layer_names",
-    "receptive_field",
-    "wants_imagenet",
-]
 
 
 def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
@@ -113,3 +104,13 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
     except ValueError:
         raise NSTError(f"unknown layer {layer_name!r}; valid layers: {', '.join(layer_names(model))}") from None
     return of_tensor(layer.output)
+
+
+__all__ = [
+    "ARCHITECTURES",
+    "build_backbone",
+    "build_extractor",
+    "get_architecture",
+    "layer_names",
+    "receptive_field",
+]

@@ -4,7 +4,7 @@ and the command line)."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from .architectures import get_architecture
@@ -37,7 +37,6 @@ class Settings:
     seed: int | None = 0
     step_mode: str = "eager"
     precision: str = "float32"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def checked(self) -> "Settings":
         """Return a copy with names normalised and defaults filled in, or raise a one-line ``NSTError``."""

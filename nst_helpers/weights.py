@@ -56,11 +56,6 @@ def normalize_weights(weights: Any) -> Any:
     return str(path)
 
 
-def wants_imagenet(weights: Any) -> bool:
-    """True for the weights that need Keras' ImageNet download."""
-    return normalize_weights(weights) == "imagenet"
-
-
 def describe_weights(weights: Any) -> str:
     """A short human-readable name for the weights, for records and titles."""
     weights = normalize_weights(weights)
