@@ -55,8 +55,7 @@ def reference_times(architecture: str, size: int, steps: int, max_seconds: float
     from .architectures import get_architecture
 
     arch = get_architecture(architecture)
-    module = {"vgg16": "vgg16", "vgg19": "vgg19", "resnet50": "resnet50"}[arch.name]
-    preprocess_input = getattr(keras.applications, module).preprocess_input
+    preprocess_input = getattr(keras.applications, arch.name).preprocess_input  # keras.applications.vgg19 etc.
     base = getattr(keras.applications, arch.keras_constructor)(include_top=False, weights=None)
     base.trainable = False
     names = list(arch.style_layers) + list(arch.content_layers)

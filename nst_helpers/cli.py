@@ -12,11 +12,10 @@ import json
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from .architectures import ARCHITECTURES, get_architecture
+from .architectures import ARCHITECTURES
 from .catalog import PAINTINGS, SHIPPED, resolve_image
 from .errors import NSTError
 from .files import write_text_atomically
@@ -166,24 +165,16 @@ def stylize_command(args: argparse.Namespace) -> int:
     style = load_image(style_source, settings.max_dim)
 
     quiet_tensorflow()
-    from .models import build_extractor
-    from .optimize import stylize
-    from .precision import choose_policy
+    from .optimize import prepare_run, stylize
     from .progress import ProgressBar
-    from .weights import choose_weights
 
-    architecture, weights, notice = choose_weights(settings.architecture, settings.weights)
+    settings, extractor, notice = prepare_run(requested)
     if notice:
         print(f"NOTE: {notice}", flush=True)
-    settings = replace(requested, architecture=architecture, weights=weights).checked()
-    arch = get_architecture(architecture)
-    layers = (settings.content_layers or arch.content_layers) + (settings.style_layers or arch.style_layers)
-    policy, reason = choose_policy(settings.precision)
-    extractor = build_extractor(architecture, layers=layers, weights=weights, policy=policy)
-    extractor.precision_reason = reason
     print(
-        f"{architecture} ({extractor.weights_description} weights), {content.shape[2]}x{content.shape[1]} px, "
-        f"{settings.steps} steps, step mode {settings.step_mode}, precision {policy} ({reason})",
+        f"{settings.architecture} ({extractor.weights_description} weights), {content.shape[2]}x{content.shape[1]} px, "
+        f"{settings.steps} steps, step mode {settings.step_mode}, "
+        f"precision {extractor.policy_name} ({extractor.precision_reason})",
         flush=True,
     )
     bar = ProgressBar(settings.steps, description=output.name)

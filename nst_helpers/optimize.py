@@ -17,7 +17,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .architectures import get_architecture
 from .losses import gram_matrix, total_loss
 from .models import build_extractor
 from .precision import choose_policy
@@ -117,6 +116,25 @@ def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
 
 
+def prepare_run(requested: Settings) -> tuple[Settings, keras.Model, str | None]:
+    """Check the settings, resolve ``weights="auto"``, pick the precision and build the extractor.
+
+    Returns ``(settings, extractor, notice)``; ``notice`` says what ``auto`` substituted, or is None.
+    Defaults (loss weights, layers) come from the architecture actually used.
+    """
+    settings, notice = requested.checked(), None
+    if settings.weights == AUTO:
+        architecture, weights, notice = choose_weights(settings.architecture, settings.weights)
+        settings = replace(requested, architecture=architecture, weights=weights).checked()
+    if settings.seed is not None:
+        keras.utils.set_random_seed(settings.seed)  # random weights, too, are reproducible
+    policy, reason = choose_policy(settings.precision)
+    layers = list(settings.content_layers) + list(settings.style_layers)
+    extractor = build_extractor(settings.architecture, layers, settings.weights, policy=policy)
+    extractor.precision_reason = reason
+    return settings, extractor, notice
+
+
 def stylize(
     content: Any,
     style: Any,
@@ -135,22 +153,16 @@ def stylize(
     a NaN or Inf loss stops it and keeps the last good image; ``max_seconds`` stops it after that much
     time in the loop (at least one step runs).
     """
-    settings = Settings(**{**vars(settings or Settings()), **overrides}).checked()
-    if settings.weights == AUTO and extractor is None:
-        architecture, weights, notice = choose_weights(settings.architecture, settings.weights)
+    requested = Settings(**{**vars(settings or Settings()), **overrides})
+    if extractor is None:
+        settings, extractor, notice = prepare_run(requested)
         if notice:
             print(f"NOTE: {notice}")
-        settings = replace(settings, architecture=architecture, weights=weights).checked()
-    arch = get_architecture(settings.architecture)
-    content_layers = settings.content_layers or arch.content_layers
-    style_layers = settings.style_layers or arch.style_layers
-    settings.content_layers, settings.style_layers = tuple(content_layers), tuple(style_layers)
+    else:
+        settings = requested.checked()
     if settings.seed is not None:
         keras.utils.set_random_seed(settings.seed)
-    if extractor is None:
-        policy, reason = choose_policy(settings.precision)
-        extractor = build_extractor(arch.name, list(content_layers) + list(style_layers), settings.weights, policy=policy)
-        extractor.precision_reason = reason
+    content_layers, style_layers = settings.content_layers, settings.style_layers
 
     content = tf.convert_to_tensor(content, tf.float32)
     style = tf.convert_to_tensor(style, tf.float32)

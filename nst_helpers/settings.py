@@ -20,7 +20,7 @@ MAX_STEPS = 100_000
 
 @dataclass
 class Settings:
-    """Everything that decides a run. Loss weights left as None take the architecture's defaults."""
+    """Everything that decides a run. Loss weights and layers left as None take the architecture's defaults."""
 
     architecture: str = "vgg19"
     weights: Any = "imagenet"
@@ -61,9 +61,8 @@ class Settings:
             raise NSTError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         if self.seed is not None:
             _check_int("seed", self.seed, 0, 2**31 - 1)
-        for name in ("content_layers", "style_layers"):
-            if values[name] is not None:
-                values[name] = tuple(values[name])
+        for name in ("content_layers", "style_layers"):  # the architecture's defaults where not given
+            values[name] = tuple(values[name] or getattr(arch, name))
         return Settings(**values)
 
 
