@@ -37,10 +37,9 @@ def peak_memory_gib() -> float:
 
 
 def bench_images(size: int) -> tuple[Any, Any]:
-    from .catalog import resolve_image
     from .images import load_image
 
-    return load_image(resolve_image("chelsea"), size), load_image(resolve_image("swirls"), size)
+    return load_image("chelsea", size, upscale=True), load_image("swirls", size, upscale=True)
 
 
 def reference_times(architecture: str, size: int, steps: int, max_seconds: float) -> list[float]:
@@ -107,7 +106,7 @@ def run_one(architecture: str, size: int, mode: str, precision: str, steps: int,
         times, policy = reference_times(architecture, size, steps, max_seconds), "float32"
     else:
         result = stylize(content, style, architecture=architecture, weights=None, steps=steps, step_mode=mode,
-                         precision=precision, max_seconds=max_seconds)
+                         precision=precision, max_seconds=max_seconds, max_dim=size)
         times, policy = [row["seconds"] for row in result.history], result.extras["policy"]
     later = sorted(times[1:]) or times
     return {
@@ -131,7 +130,7 @@ def quality_check(size: int, steps: int) -> dict[str, Any]:
     content, style = bench_images(size)
     arch = get_architecture("vgg16")
     runs = {p: stylize(content, style, architecture="vgg16", weights=OFFLINE_VGG16, steps=steps, step_mode="xla",
-                       precision=p) for p in PRECISIONS}
+                       precision=p, max_dim=size) for p in PRECISIONS}
     judge = build_extractor("vgg16", weights=OFFLINE_VGG16)  # float32
     content_targets = {n: judge(content)[n] for n in arch.content_layers}
     style_targets = {n: gram_matrix(judge(style)[n]) for n in arch.style_layers}
@@ -150,9 +149,9 @@ def emulated_bf16() -> bool:
     """True on a CPU-only machine without bfloat16 instructions: mixed precision is emulated there."""
     import tensorflow as tf
 
-    from .precision import cpu_has_native_bf16
+    from .precision import cpu_flags
 
-    return not tf.config.list_physical_devices("GPU") and not cpu_has_native_bf16()
+    return not tf.config.list_physical_devices("GPU") and not {"avx512_bf16", "amx_bf16"} & cpu_flags()
 
 
 def configurations(archs: list[str], sizes: list[int], large: list[int], emulated: bool) -> list[dict[str, Any]]:

@@ -1,31 +1,58 @@
 """The command line: ``python -m nst_helpers stylize CONTENT STYLE -o OUT.png``.
 
-Inputs are checked before TensorFlow loads, so a mistake costs a second, not a model build.
-Every problem is one line on stderr and a non-zero exit code; the image is written atomically,
-with a JSON record of the run beside it.
+Inputs and the output place are checked before TensorFlow loads, so a mistake costs a second, not a
+model build. Every problem is one line on stderr, naming the command-line flag, and a non-zero exit
+code. Ctrl-C, SIGTERM and SIGHUP stop the run and still write the best image so far with its record.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
 from .architectures import ARCHITECTURES
-from .catalog import PAINTINGS, SHIPPED, resolve_image
 from .errors import NSTError
-from .files import write_text_atomically
-from .images import SAVE_FORMATS, is_url, load_image, save_image
+from .images import load_image, save_image
+from .outputs import check_output, snapshot_path, write_results
 from .precision import PRECISIONS
 from .settings import INITS, STEP_MODES, Settings
+from .signals import exit_code, signal_of, signals_deferred, stop_on_signals
+from .sources import PAINTINGS, SHIPPED, is_url, resolve_image
 
 EXIT_ERROR = 2
 EXIT_NOT_FINITE = 3
-EXIT_INTERRUPTED = 130
+
+FLAGS = {
+    "architecture": "--arch",
+    "weights": "--weights",
+    "max_dim": "--max-dim",
+    "upscale": "--upscale",
+    "steps": "--steps",
+    "learning_rate": "--lr",
+    "content_weight": "--content-weight",
+    "style_weight": "--style-weight",
+    "tv_weight": "--tv-weight",
+    "content_layers": "--content-layers",
+    "style_layers": "--style-layers",
+    "init": "--init",
+    "seed": "--seed",
+    "step_mode": "--step-mode",
+    "precision": "--precision",
+}
+"""Each setting's command-line flag, so that messages name what the user typed."""
+
+
+def in_flags(message: str) -> str:
+    """Rewrite the Python names of settings in a message as their flags (``learning_rate=`` -> ``--lr=``)."""
+    for field, flag in FLAGS.items():
+        pattern = rf"\b{field}\b" if "_" in field else rf"\b{field}(?==)"
+        message = re.sub(pattern, flag, message)
+    return message
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -59,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "none, or a weights file (default auto)",
     )
     run.add_argument("--max-dim", type=int, default=512, help="long side in pixels (default 512)")
+    run.add_argument("--upscale", action="store_true", help="enlarge images smaller than --max-dim (default: never)")
     run.add_argument("--steps", type=int, default=300, help="Adam steps (default 300)")
     run.add_argument("--lr", type=float, default=0.02, help="learning rate on [0, 1] pixels (default 0.02)")
     run.add_argument("--content-weight", type=float, help="default: the architecture's")
@@ -68,31 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--style-layers", type=layer_list, help="comma-separated layer names (default: the architecture's)")
     run.add_argument("--init", default="content", choices=INITS, help="starting image (default content)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--step-mode", default="function", choices=STEP_MODES, help="eager, function (default) or xla")
     run.add_argument(
-        "--step-mode", default="function", choices=STEP_MODES, help="eager, function (default) or xla"
-    )
-    run.add_argument(
-        "--precision", default="auto", choices=PRECISIONS,
-        help="float32, mixed (bfloat16 on CPUs with AVX-512 BF16/AMX, float16 on GPUs), or auto (default): "
-        "mixed where the hardware runs it natively",
+        "--precision",
+        default="auto",
+        choices=PRECISIONS,
+        help="float32, mixed (bfloat16 on CPUs, float16 on GPUs), or auto (default): mixed only on CPUs with "
+        "AMX and GPUs with tensor cores, where it was measured faster",
     )
     run.add_argument("--save-every", type=int, default=0, help="also save OUT-stepNNNN.png every N steps (0: off)")
 
     commands.add_parser("images", help="list the shipped images and the paintings known by URL")
     return parser
-
-
-def check_output(output: Path, inputs: Sequence[Any]) -> Path:
-    """The output must be .png/.jpg, in a writable place, and not one of the input images."""
-    if output.suffix.lower() not in SAVE_FORMATS:
-        raise NSTError(f"output {output} must end in .png, .jpg or .jpeg")
-    if output.is_dir():
-        raise NSTError(f"output {output} is a folder; give a file name such as {output / 'result.png'}")
-    for source in inputs:
-        if not is_url(source) and Path(source).exists() and output.exists() and output.samefile(source):
-            raise NSTError(f"output {output} is an input image; choose another name so the input is not overwritten")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    return output
 
 
 def list_images() -> int:
@@ -105,23 +120,17 @@ def list_images() -> int:
     return 0
 
 
-def quiet_tensorflow() -> None:
-    """Hide TensorFlow's start-up chatter (set before it is imported)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
 def run_record(result: Any, args: argparse.Namespace, notice: str | None, seconds: float) -> dict[str, Any]:
     """The JSON record written beside the image."""
     from dataclasses import asdict
 
     from .environment import gpu_names, versions
 
-    settings = asdict(result.settings)
     return {
         "content": str(args.content),
         "style": str(args.style),
         "output": str(args.output),
-        "settings": settings,
+        "settings": asdict(result.settings),
         "weights_used": result.extras.get("weights"),
         "precision_used": result.extras.get("policy"),
         "precision_reason": result.extras.get("precision_reason"),
@@ -139,11 +148,12 @@ def run_record(result: Any, args: argparse.Namespace, notice: str | None, second
     }
 
 
-def stylize_command(args: argparse.Namespace) -> int:
-    requested = Settings(
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(
         architecture=args.arch,
         weights=args.weights,
         max_dim=args.max_dim,
+        upscale=args.upscale,
         steps=args.steps,
         learning_rate=args.lr,
         content_weight=args.content_weight,
@@ -156,23 +166,35 @@ def stylize_command(args: argparse.Namespace) -> int:
         step_mode=args.step_mode,
         precision=args.precision,
     )
+
+
+def stylize_command(args: argparse.Namespace) -> int:
+    requested = settings_from(args)
     settings = requested.checked()
     if args.save_every < 0:
         raise NSTError(f"--save-every {args.save_every} is negative; use 0 (off) or a number of steps")
-    content_source, style_source = resolve_image(args.content), resolve_image(args.style)
-    output = check_output(Path(args.output), [content_source, style_source])
-    content = load_image(content_source, settings.max_dim)
-    style = load_image(style_source, settings.max_dim)
+    sources = [resolve_image(args.content), resolve_image(args.style)]
+    output = check_output(Path(args.output), sources, settings.steps, args.save_every)
 
-    quiet_tensorflow()
+    from .environment import import_tensorflow_quietly
+
+    if any(is_url(source) for source in sources):
+        import_tensorflow_quietly()  # Keras downloads the images
+    content, style = (load_image(source, settings.max_dim, settings.upscale) for source in sources)
+    import_tensorflow_quietly()
+    from .estimate import check_run_cost, estimate_run
     from .optimize import prepare_run, stylize
     from .progress import ProgressBar
 
     settings, extractor, notice = prepare_run(requested)
     if notice:
         print(f"NOTE: {notice}", flush=True)
+    height, width = content.shape[1:3]
+    slow = check_run_cost(estimate_run(extractor, height, width), settings.steps, settings.max_dim)
+    if slow:
+        print(f"NOTE: {in_flags(slow)}", flush=True)
     print(
-        f"{settings.architecture} ({extractor.weights_description} weights), {content.shape[2]}x{content.shape[1]} px, "
+        f"{settings.architecture} ({extractor.weights_description} weights), {width}x{height} px, "
         f"{settings.steps} steps, step mode {settings.step_mode}, "
         f"precision {extractor.policy_name} ({extractor.precision_reason})",
         flush=True,
@@ -182,7 +204,7 @@ def stylize_command(args: argparse.Namespace) -> int:
     def callback(step: int, image: Any, losses: dict[str, float]) -> None:
         bar(step, image, losses)
         if args.save_every and step % args.save_every == 0:
-            save_image(image.numpy(), output.with_name(f"{output.stem}-step{step:04d}{output.suffix}"))
+            save_image(image.numpy(), snapshot_path(output, step))
 
     callback.close = bar.close  # type: ignore[attr-defined]
     start = time.perf_counter()
@@ -190,18 +212,22 @@ def stylize_command(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
 
     image = result.best_image if result.history else result.image
-    save_image(image, output)
-    record = output.with_suffix(".json")
-    write_text_atomically(record, json.dumps(run_record(result, args, notice, seconds), indent=2) + "\n")
-    losses = ", ".join(f"{k} {v:.4g}" for k, v in result.final_losses.items())
-    print(f"wrote {output} (best step {result.best_step}) and {record}; {losses}; "
-          f"median step {result.median_step_seconds:.3f} s")
+    with signals_deferred() as received:  # a signal now waits until the image and its record are written
+        record = write_results(image, output, run_record(result, args, notice, seconds))
+        losses = ", ".join(f"{k} {v:.4g}" for k, v in result.final_losses.items())
+        print(
+            f"wrote {output} (best step {result.best_step}) and {record}; {losses}; "
+            f"median step {result.median_step_seconds:.3f} s"
+        )
     if result.stopped == "not finite":
-        print(f"error: {result.message}", file=sys.stderr)
+        print(f"error: {in_flags(result.message or '')}", file=sys.stderr)
         return EXIT_NOT_FINITE
-    if result.stopped == "interrupted":
+    if result.interrupted_by is not None:
         print(f"stopped: {result.message}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_code(result.interrupted_by)
+    if received:
+        print("stopped: a signal arrived while the results were written; they are complete", file=sys.stderr)
+        return exit_code(received[0])
     return 0
 
 
@@ -209,20 +235,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "images":
-            return list_images()
-        return stylize_command(args)
+        with stop_on_signals():
+            if args.command == "images":
+                return list_images()
+            return stylize_command(args)
     except NSTError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {in_flags(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP before the optimisation started
         print("stopped: interrupted before the optimisation started; nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_code(signal_of(exc))
     except MemoryError:
         print(f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim", file=sys.stderr)
         return EXIT_ERROR
-    except Exception as exc:  # TensorFlow's out-of-memory error, without importing TensorFlow here
-        if type(exc).__name__ != "ResourceExhaustedError":
+    except Exception as exc:
+        if os.environ.get("NST_DEBUG"):
             raise
-        print(f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim", file=sys.stderr)
+        if type(exc).__name__ == "ResourceExhaustedError":  # TensorFlow's out-of-memory error
+            print(f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim", file=sys.stderr)
+        else:
+            first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+            print(
+                f"error: unexpected {type(exc).__name__}: {first_line}; rerun with NST_DEBUG=1 for the traceback "
+                "and please report it",
+                file=sys.stderr,
+            )
         return EXIT_ERROR

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import platform
+import sys
+import tempfile
+import warnings
 from importlib import metadata
 from typing import Any
+
+from .errors import NSTError
 
 
 def package_version(name: str) -> str:
@@ -32,6 +39,38 @@ def versions() -> dict[str, str]:
         "nst_helpers": __version__,
         "platform": platform.platform(),
     }
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow and find its devices without its start-up lines on the terminal.
+
+    TensorFlow's C++ start-up messages (oneDNN, CUDA drivers, ``cuInit`` on machines without a GPU)
+    are written straight to file descriptor 2 before any log level applies, so they are captured
+    there and dropped; if the import fails, its cause is said in one line. Also quiets TensorFlow's
+    and Keras' later log lines and Python warnings (the command line shows only its own lines).
+    """
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                import tensorflow as tf
+
+                tf.config.list_physical_devices("GPU")
+                tf.constant(0.0).numpy()  # the first operation initialises the devices (and cuInit)
+            except ImportError as exc:
+                raise NSTError(f"TensorFlow cannot be imported ({exc}); install it: pip install tensorflow") from None
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+    tf.get_logger().setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
 
 
 def gpu_names() -> list[str]:

@@ -1,90 +1,68 @@
-"""Load, convert, resize, save and show images (taught in notebooks 01 and 02).
+"""Reading, converting, resizing and saving images (taught in notebooks 01 and 02).
 
 Images travel through the course as float32 NumPy arrays of shape ``(1, height, width, 3)``:
-a batch of one RGB image with values in [0, 1]. This module needs only Pillow and NumPy, so the
-command line can check its inputs before it imports TensorFlow.
+a batch of one RGB image with values in [0, 1]. :func:`load_image` makes one from whatever a user
+naturally has (a path, a shipped name, a URL, a Pillow image, an array in [0, 1] or 0-255, with or
+without the batch axis) or says in one line what is wrong. This module needs only Pillow and
+NumPy, so the command line can check its inputs before it imports TensorFlow.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import math
 import os
-import urllib.request
-import warnings
 from pathlib import Path
-from typing import Any, Iterator, Sequence
-from urllib.parse import urlparse
+from typing import Any, Iterator
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import NSTError
 from .files import write_atomically
+from .sources import fetch_url, is_url, resolve_image
 
 MIN_SIDE = 32
-"""Smallest side accepted: the deepest VGG layers need at least a few pixels to look at."""
+"""Smallest side the network may see: the deepest VGG layers need at least a few pixels to look at."""
 
 MAX_PIXELS = 100_000_000
-"""Largest image accepted (width times height), well above any camera, to refuse decompression bombs."""
+"""Largest image accepted (width times height), above any camera's, to refuse decompression bombs."""
 
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
-
-def is_url(source: str | os.PathLike) -> bool:
-    """True for ``http://`` and ``https://`` sources."""
-    return isinstance(source, str) and urlparse(source).scheme in ("http", "https")
-
-
-USER_AGENT = "nst-course/0.1 (neural style transfer course; Python urllib via keras.utils.get_file)"
-"""Sent with image downloads: Wikimedia refuses urllib's default User-Agent and asks for a descriptive one."""
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 
 @contextlib.contextmanager
-def descriptive_user_agent() -> Iterator[None]:
-    """Make urllib (which ``keras.utils.get_file`` uses) send :data:`USER_AGENT`, then restore it."""
-    previous = urllib.request._opener  # the installed opener, None by default
-    opener = urllib.request.build_opener()
-    opener.addheaders = [("User-Agent", USER_AGENT)]
-    urllib.request.install_opener(opener)
+def _project_pixel_limit() -> Iterator[None]:
+    """Let :data:`MAX_PIXELS` decide which images are too large, not Pillow's lower default limit."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
     try:
         yield
     finally:
-        urllib.request.install_opener(previous)
+        Image.MAX_IMAGE_PIXELS = previous
 
 
-def fetch_url(url: str, cache_subdir: str = "nst_images") -> Path:
-    """Download ``url`` once into Keras' cache (``~/.keras/<cache_subdir>``) and return the local path."""
-    import keras  # imported here so that local images load without TensorFlow
-
-    name = Path(urlparse(url).path).name or "image"
-    fname = f"{hashlib.sha1(url.encode()).hexdigest()[:8]}-{name}"
-    try:
-        with descriptive_user_agent():
-            return Path(keras.utils.get_file(fname, origin=url, cache_subdir=cache_subdir))
-    except Exception as exc:  # get_file raises a bare Exception on network errors
-        cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / cache_subdir / fname
-        raise NSTError(
-            f"cannot download {url} ({type(exc).__name__}); with no network, save the image as {cache} "
-            "or pass a local file instead"
-        ) from None
+def _gray_to_rgb(gray: np.ndarray, scale: float) -> Image.Image:
+    gray8 = np.clip(np.round(gray / scale * 255.0), 0, 255).astype(np.uint8)
+    return Image.fromarray(gray8, "L").convert("RGB")
 
 
-def to_rgb(image: Image.Image) -> Image.Image:
+def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
     """Convert any Pillow mode to 8-bit RGB: transparency is composited on white, 16-bit is scaled."""
     mode = image.mode
     if mode == "RGB":
         return image
-    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+    if mode in SIXTEEN_BIT_MODES or mode == "F":
         gray = np.asarray(image, dtype=np.float64)
-        scale = 65535.0 if mode.startswith("I;16") or gray.max(initial=0) > 255 else 255.0
-        gray8 = np.clip(np.round(gray / scale * 255.0), 0, 255).astype(np.uint8)
-        return Image.fromarray(gray8, "L").convert("RGB")
-    if mode == "F":
-        gray = np.asarray(image, dtype=np.float64)
-        scale = 1.0 if gray.max(initial=0) <= 1.0 else 255.0
-        gray8 = np.clip(np.round(gray / scale * 255.0), 0, 255).astype(np.uint8)
-        return Image.fromarray(gray8, "L").convert("RGB")
+        if not np.isfinite(gray).all():
+            raise NSTError(f"{name} has NaN or infinite pixels; export it again as an 8-bit PNG or JPEG")
+        if mode == "F":
+            scale = 1.0 if gray.max(initial=0) <= 1.0 else 255.0
+        else:
+            scale = 65535.0 if mode.startswith("I;16") or gray.max(initial=0) > 255 else 255.0
+        return _gray_to_rgb(gray, scale)
     has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info)
     if has_alpha:
         rgba = image.convert("RGBA")
@@ -101,51 +79,141 @@ def open_image(source: str | os.PathLike) -> Image.Image:
     if path.is_dir():
         raise NSTError(f"{path} is a folder, not an image; name an image file inside it")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as opened:
-                width, height = opened.size
-                if width * height > MAX_PIXELS:
-                    raise NSTError(
-                        f"{path} is {width}x{height} px ({width * height / 1e6:.0f} megapixels), over the "
-                        f"{MAX_PIXELS // 1_000_000}-megapixel limit; shrink it first"
-                    )
-                opened.load()
-                image = ImageOps.exif_transpose(opened)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise NSTError(f"{path} declares an enormous size (a decompression bomb?); use a smaller image") from None
+        with _project_pixel_limit(), Image.open(path) as opened:
+            width, height = opened.size
+            if width * height > MAX_PIXELS:
+                raise NSTError(
+                    f"{path} declares {width}x{height} px ({width * height / 1e6:.0f} megapixels), over the "
+                    f"{MAX_PIXELS // 1_000_000}-megapixel limit (a decompression bomb?); shrink it first"
+                )
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except PermissionError:
+        raise NSTError(f"cannot read {path}: permission denied; check its permissions or copy it somewhere readable") from None
     except UnidentifiedImageError:
         raise NSTError(f"{path} is not an image Pillow can read; use a PNG or JPEG file") from None
+    except MemoryError:
+        raise NSTError(f"{path} is too large to decode in the memory left; shrink it first") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise NSTError(f"{path} is damaged or truncated ({exc}); export it again or use another file") from None
-    if min(image.size) < MIN_SIDE:
+    return to_rgb(image, str(path))
+
+
+def fitted_size(
+    size: tuple[int, int], max_dim: int | None, upscale: bool = False, name: str = "the image"
+) -> tuple[int, int]:
+    """The (width, height) the network will see: the long side at ``max_dim``, never enlarged unless
+    ``upscale``. Raises a one-line ``NSTError`` if the short side would be under :data:`MIN_SIDE`."""
+    width, height = size
+    scale = 1.0 if max_dim is None else max_dim / max(width, height)
+    if not upscale:
+        scale = min(scale, 1.0)
+    new = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if min(new) < MIN_SIDE:
+        if min(width, height) < MIN_SIDE:
+            advice = "use a larger image"
+        else:
+            needed = math.ceil(MIN_SIDE * max(width, height) / min(width, height))
+            advice = f"use max_dim {needed} or more, or crop it to a less elongated shape"
         raise NSTError(
-            f"{path} is {image.size[0]}x{image.size[1]} px; each side must be at least {MIN_SIDE} px, use a larger image"
+            f"{name} is {width}x{height} px, so the network would see {new[0]}x{new[1]} px: each side must "
+            f"be at least {MIN_SIDE} px; {advice}"
         )
-    return to_rgb(image)
+    return new
 
 
-def resize_long_side(image: Image.Image, max_dim: int | None) -> Image.Image:
-    """Resize so that the longer side is ``max_dim`` pixels, keeping the aspect ratio (None: keep the size)."""
-    if max_dim is None:
-        return image
-    if max_dim < MIN_SIDE:
-        raise NSTError(f"max_dim={max_dim} is too small; use at least {MIN_SIDE} px")
-    width, height = image.size
-    scale = max_dim / max(width, height)
-    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+def resize_long_side(
+    image: Image.Image, max_dim: int | None, upscale: bool = False, name: str = "the image"
+) -> Image.Image:
+    """Resize so that the long side is ``max_dim`` pixels (never enlarged unless ``upscale``), keeping the
+    aspect ratio; None keeps the size."""
+    new_size = fitted_size(image.size, max_dim, upscale, name)
     if new_size == image.size:
         return image
-    return image.resize(new_size, Image.Resampling.LANCZOS)
+    return image.resize(new_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def load_image(source: str | os.PathLike, max_dim: int | None = 512) -> np.ndarray:
-    """Load a path or URL as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
+def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
+    """An array (NumPy, a tensor, nested lists) as a float32 ``(1, H, W, 3)`` batch in [0, 1].
 
-    EXIF orientation is honoured, every mode becomes RGB, and the long side becomes ``max_dim``.
+    Accepts ``(H, W)``, ``(H, W, 1|3|4)`` and a batch of one of those; uint8 (0-255), uint16, bool and
+    floats in [0, 1]. Anything else is a one-line ``NSTError`` about its shape, range or finiteness.
     """
-    image = resize_long_side(open_image(source), max_dim)
-    return np.asarray(image, dtype=np.float32)[np.newaxis] / 255.0
+    try:
+        values = np.asarray(array)
+    except Exception:
+        raise NSTError(f"{name} of type {type(array).__name__} is not an image; pass a path, a PIL image or an array") from None
+    if values.dtype == object or values.dtype.kind not in "biuf":
+        raise NSTError(f"{name} has dtype {values.dtype}; pass numbers (uint8 0-255 or floats in [0, 1])")
+    shape = values.shape
+    if values.ndim == 4:
+        if shape[0] != 1:
+            raise NSTError(f"{name} is a batch of {shape[0]} images {shape}; pass one image, such as image[:1]")
+        values = values[0]
+    if values.ndim == 2:
+        values = values[..., np.newaxis]
+    if values.ndim != 3 or values.shape[-1] not in (1, 3, 4):
+        hint = " (channels first? use np.moveaxis(image, 0, -1))" if values.ndim == 3 and values.shape[0] in (1, 3, 4) else ""
+        raise NSTError(f"{name} has shape {shape}; pass (H, W), (H, W, 3) or (1, H, W, 3){hint}")
+    kind = values.dtype.kind
+    if kind == "f":
+        values = values.astype(np.float32)
+        if not np.isfinite(values).all():
+            raise NSTError(f"{name} has NaN or infinite values; replace them (np.nan_to_num) before passing it")
+        low, high = float(values.min(initial=np.inf)), float(values.max(initial=-np.inf))
+        if low < -1e-3 or high > 1 + 1e-3:
+            raise NSTError(
+                f"{name} has float values from {low:g} to {high:g}; pass floats in [0, 1] (divide 0-255 values "
+                "by 255) or a uint8 array"
+            )
+        values = np.clip(values, 0.0, 1.0)
+    elif kind == "b":
+        values = values.astype(np.float32)
+    else:
+        top = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(values.dtype)
+        if top is None:
+            low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
+            if low < 0 or high > 255:
+                raise NSTError(f"{name} has integer values from {low} to {high}; pass 0-255 values as uint8")
+            top = 255.0
+        values = values.astype(np.float32) / top
+    if values.shape[-1] == 1:
+        values = np.repeat(values, 3, axis=-1)
+    elif values.shape[-1] == 4:  # composite on white, as for transparent files
+        alpha = values[..., 3:]
+        values = values[..., :3] * alpha + (1.0 - alpha)
+    return values[np.newaxis].astype(np.float32)
+
+
+def resize_batch(batch: np.ndarray, max_dim: int | None, upscale: bool = False, name: str = "the array") -> np.ndarray:
+    """Resize a ``(1, H, W, 3)`` float batch like :func:`resize_long_side` (Lanczos, per channel, in float)."""
+    height, width = batch.shape[1:3]
+    new_size = fitted_size((width, height), max_dim, upscale, name)
+    if new_size == (width, height):
+        return batch
+    channels = [
+        np.asarray(Image.fromarray(batch[0, ..., c], "F").resize(new_size, Image.Resampling.LANCZOS))
+        for c in range(3)
+    ]
+    return np.clip(np.stack(channels, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
+
+
+def load_image(source: Any, max_dim: int | None = 512, upscale: bool = False) -> np.ndarray:
+    """Anything image-like as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
+
+    ``source``: a path, a shipped image or painting name, a URL, a Pillow image, or an array
+    (see :func:`array_to_batch`). EXIF orientation is honoured, every mode becomes RGB, and the long
+    side becomes ``max_dim`` (None: kept), never enlarged unless ``upscale``.
+    """
+    if isinstance(source, Image.Image):
+        name = "the PIL image"
+        image = to_rgb(ImageOps.exif_transpose(source), name)
+        return np.asarray(resize_long_side(image, max_dim, upscale, name), np.float32)[np.newaxis] / 255.0
+    if isinstance(source, (str, os.PathLike)):
+        location = resolve_image(source)
+        image = open_image(location)
+        return np.asarray(resize_long_side(image, max_dim, upscale, str(location)), np.float32)[np.newaxis] / 255.0
+    return resize_batch(array_to_batch(source), max_dim, upscale)
 
 
 def to_uint8(image: Any) -> np.ndarray:
@@ -162,48 +230,17 @@ def to_uint8(image: Any) -> np.ndarray:
     return np.round(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def save_image(image: Any, path: str | os.PathLike, quality: int = 95) -> Path:
-    """Save an image in [0, 1] as PNG or JPEG (by the file's suffix), atomically: never half-written."""
+def encoder(image: Any, path: str | os.PathLike, quality: int = 95) -> Any:
+    """A function ``write(file)`` that saves ``image`` (in [0, 1]) in ``path``'s format (PNG or JPEG)."""
     path = Path(path)
     fmt = SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise NSTError(f"cannot save {path}: use a .png, .jpg or .jpeg file name")
     pil = Image.fromarray(to_uint8(image), "RGB")
     options = {"quality": quality} if fmt == "JPEG" else {}
-    return write_atomically(path, lambda tmp: pil.save(tmp, format=fmt, **options))
+    return lambda target: pil.save(target, format=fmt, **options)
 
 
-def show_images(
-    images: Sequence[Any], titles: Sequence[str] | None = None, ncols: int | None = None, size: float = 4.0
-) -> Any:
-    """Show images in a row (or a grid of ``ncols`` columns) with titles; returns the matplotlib figure."""
-    import matplotlib.pyplot as plt
-
-    images = list(images)
-    titles = list(titles) if titles is not None else [""] * len(images)
-    if len(titles) != len(images):
-        raise NSTError(f"got {len(images)} images but {len(titles)} titles; pass one title per image")
-    ncols = ncols or len(images)
-    nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, image, title in zip(axes.flat, images, titles):
-        ax.imshow(to_uint8(image))
-        ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def shuffle_patches(image: np.ndarray, patch: int, seed: int = 0) -> np.ndarray:
-    """Cut a batch of one into ``patch`` x ``patch`` tiles and shuffle them (taught in notebook 01).
-
-    Arrangement is destroyed, local statistics kept: style survives it, content does not. The image
-    is cropped to a whole number of tiles.
-    """
-    if patch < 1 or patch > min(image.shape[1:3]):
-        raise NSTError(f"patch={patch} must be between 1 and the image's short side ({min(image.shape[1:3])} px)")
-    h, w = (image.shape[1] // patch) * patch, (image.shape[2] // patch) * patch
-    tiles = image[0, :h, :w].reshape(h // patch, patch, w // patch, patch, 3).swapaxes(1, 2).reshape(-1, patch, patch, 3)
-    tiles = tiles[np.random.default_rng(seed).permutation(len(tiles))]
-    return tiles.reshape(h // patch, w // patch, patch, patch, 3).swapaxes(1, 2).reshape(1, h, w, 3)
+def save_image(image: Any, path: str | os.PathLike, quality: int = 95) -> Path:
+    """Save an image in [0, 1] as PNG or JPEG (by the file's suffix), atomically: never half-written."""
+    return write_atomically(path, encoder(image, path, quality))

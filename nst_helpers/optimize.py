@@ -17,10 +17,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .images import load_image
 from .losses import gram_matrix, total_loss
 from .models import build_extractor
 from .precision import choose_policy
 from .settings import Settings
+from .signals import Stopped, signal_of
 from .weights import AUTO, choose_weights
 
 Callback = Callable[[int, Any, Mapping[str, float]], None]
@@ -36,8 +38,9 @@ class StyleTransferResult:
     best_step: int
     history: list[dict[str, float]]
     settings: Settings
-    stopped: str = "finished"  # or "interrupted" (Ctrl-C), "not finite" (NaN or Inf loss), "time limit"
+    stopped: str = "finished"  # or "interrupted" (Ctrl-C or a signal), "not finite" (NaN or Inf loss), "time limit"
     message: str | None = None
+    interrupted_by: int | None = None  # the signal that stopped the run (SIGINT for Ctrl-C)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -147,7 +150,9 @@ def stylize(
 ) -> StyleTransferResult:
     """Optimise an image so its features match ``content``'s and its Gram matrices match ``style``'s.
 
-    ``content`` and ``style`` are [0, 1] RGB batches of one (from ``load_image``). Settings come from
+    ``content`` and ``style`` are anything :func:`~nst_helpers.images.load_image` takes (paths, names,
+    URLs, PIL images, arrays in [0, 1] or uint8, with or without the batch axis), brought to
+    ``max_dim``; a bad one is a one-line ``NSTError``. Settings come from
     ``settings`` and keyword ``overrides`` (for example ``steps=50``). Pass ``extractor`` to reuse one
     whose layers include the content and style layers. Ctrl-C stops the run and returns what it has;
     a NaN or Inf loss stops it and keeps the last good image; ``max_seconds`` stops it after that much
@@ -164,8 +169,8 @@ def stylize(
         keras.utils.set_random_seed(settings.seed)
     content_layers, style_layers = settings.content_layers, settings.style_layers
 
-    content = tf.convert_to_tensor(content, tf.float32)
-    style = tf.convert_to_tensor(style, tf.float32)
+    content = tf.constant(load_image(content, settings.max_dim, settings.upscale))
+    style = tf.constant(load_image(style, settings.max_dim, settings.upscale))
     content_targets, style_targets = compute_targets(extractor, content, style, content_layers, style_layers)
     image = tf.Variable(initial_image(content, style, settings.init, settings.seed), name="image")
     optimizer = make_optimizer(settings.learning_rate)
@@ -174,7 +179,7 @@ def stylize(
 
     history: list[dict[str, float]] = []
     best_total, best_image, best_step = math.inf, tf.identity(image), 0
-    stopped, message = "finished", None
+    stopped, message, interrupted_by = "finished", None, None
     loop_start = time.perf_counter()
     try:
         for step in range(1, settings.steps + 1):
@@ -200,9 +205,10 @@ def stylize(
             history.append({"step": step, **values})
             if callback is not None and (step % callback_every == 0 or step == settings.steps):
                 callback(step, image, values)
-    except KeyboardInterrupt:
-        stopped = "interrupted"
-        message = f"interrupted after {len(history)} of {settings.steps} steps; kept the image so far"
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP under signals.stop_on_signals
+        stopped, interrupted_by = "interrupted", signal_of(exc)
+        by = f" by {exc}" if isinstance(exc, Stopped) else ""
+        message = f"interrupted{by} after {len(history)} of {settings.steps} steps; kept the image so far"
     finally:
         close = getattr(callback, "close", None)
         if close is not None:
@@ -216,6 +222,7 @@ def stylize(
         settings=settings,
         stopped=stopped,
         message=message,
+        interrupted_by=interrupted_by,
         extras={
             "weights": getattr(extractor, "weights_description", str(settings.weights)),
             "policy": getattr(extractor, "policy_name", "float32"),

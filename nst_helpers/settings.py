@@ -25,6 +25,7 @@ class Settings:
     architecture: str = "vgg19"
     weights: Any = "imagenet"
     max_dim: int = 512
+    upscale: bool = False
     steps: int = 300
     learning_rate: float = 0.02
     content_weight: float | None = None
@@ -53,6 +54,11 @@ class Settings:
                 values[name] = getattr(arch, name)
             else:
                 _check_float(name, value, 0.0, 1e12)
+        if not any(values[name] for name in ("content_weight", "style_weight", "tv_weight")):
+            raise NSTError(
+                "content_weight, style_weight and tv_weight are all 0, so there is nothing to optimise; "
+                f"give style_weight a positive value (the default is {arch.style_weight:g})"
+            )
         if self.init not in INITS:
             raise NSTError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
         if self.step_mode not in STEP_MODES:

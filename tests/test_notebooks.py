@@ -132,7 +132,7 @@ def test_taught_functions_agree_with_the_package():
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers import images, losses, preprocessing
+    from nst_helpers import losses, patches, preprocessing
 
     taught = taught_functions()
     rng = np.random.default_rng(0)
@@ -150,7 +150,7 @@ def test_taught_functions_agree_with_the_package():
         "style_loss weighted": (taught["style_loss"](grams, targets, {"a": 0.7, "b": 0.3}),
                                 losses.style_loss(grams, targets, {"a": 0.7, "b": 0.3})),
         "total_variation_loss": (taught["total_variation_loss"](tf.constant(image)), losses.total_variation_loss(image)),
-        "shuffle_patches": (taught["shuffle_patches"](image, 8, seed=3), images.shuffle_patches(image, 8, seed=3)),
+        "shuffle_patches": (taught["shuffle_patches"](image, 8, seed=3), patches.shuffle_patches(image, 8, seed=3)),
     }
     from nst_helpers.models import build_backbone, build_extractor
 

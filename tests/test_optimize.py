@@ -22,7 +22,7 @@ def small_extractor():
 
 
 def run(photo, texture, extractor, **overrides):
-    settings = dict(architecture="vgg16", weights=None, steps=4, max_dim=64, **LAYERS)
+    settings = dict(architecture="vgg16", weights=None, steps=4, max_dim=128, **LAYERS)
     settings.update(overrides)
     return stylize(photo, texture, extractor=extractor, **settings)
 
@@ -105,17 +105,34 @@ def test_mixed_precision_runs_in_every_mode_close_to_float32(photo, texture, mod
         assert b["style"] != a["style"]  # really computed in lower precision
 
 
-def test_auto_precision_reports_its_choice(photo, texture, small_extractor):
-    from nst_helpers.precision import choose_policy, cpu_has_native_bf16, gpu_compute_capabilities
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ({"avx2", "fma"}, "float32"),  # no bfloat16 instructions: emulated
+        ({"avx2", "avx512f", "avx512_bf16"}, "float32"),  # AVX-512 BF16 alone: measured slower
+        ({"avx2", "avx512_bf16", "amx_tile", "amx_bf16"}, "mixed_bfloat16"),  # AMX: measured faster
+    ],
+)
+def test_auto_precision_picks_bfloat16_only_with_amx(monkeypatch, flags, expected):
+    from nst_helpers import precision
 
-    policy, reason = choose_policy("auto")
-    if gpu_compute_capabilities():
-        assert policy in ("mixed_float16", "float32")
-    else:
-        assert policy == ("mixed_bfloat16" if cpu_has_native_bf16() else "float32")
-    assert reason
+    monkeypatch.setattr(precision, "gpu_compute_capabilities", lambda: [])
+    monkeypatch.setattr(precision, "cpu_flags", lambda: set(flags))
+    policy, reason = precision.choose_policy("auto")
+    assert policy == expected and reason
+    assert precision.choose_policy("float32")[0] == "float32"
+    assert precision.choose_policy("mixed")[0] == "mixed_bfloat16"
     with pytest.raises(NSTError, match="unknown precision"):
-        choose_policy("half")
+        precision.choose_policy("half")
+
+
+def test_auto_precision_on_gpus_needs_tensor_cores(monkeypatch):
+    from nst_helpers import precision
+
+    monkeypatch.setattr(precision, "gpu_compute_capabilities", lambda: [(7, 5)])
+    assert precision.choose_policy("auto")[0] == "mixed_float16"
+    monkeypatch.setattr(precision, "gpu_compute_capabilities", lambda: [(6, 0)])
+    assert precision.choose_policy("auto")[0] == "float32"
 
 
 def test_ctrl_c_returns_what_it_has(photo, texture, small_extractor):
@@ -130,12 +147,14 @@ def test_ctrl_c_returns_what_it_has(photo, texture, small_extractor):
 
 
 def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_image(photo, texture, small_extractor):
-    poisoned = photo.copy()
-    poisoned[0, 0, 0, 0] = np.nan  # the content targets become NaN
-    result = run(poisoned, texture, small_extractor, steps=5, init="noise")
-    assert result.stopped == "not finite" and result.history == []
-    assert "NaN or infinite at step 1" in result.message and "learning rate" in result.message
-    assert np.isfinite(result.image).all()
+    def poison(step, image, losses):  # a pixel becomes NaN after step 2, so step 3's loss is NaN
+        if step == 2:
+            image[0, 0, 0, 0].assign(float("nan"))
+
+    result = run(photo, texture, small_extractor, steps=5, callback=poison, callback_every=1)
+    assert result.stopped == "not finite" and len(result.history) == 2
+    assert "NaN or infinite at step 3" in result.message and "learning rate" in result.message
+    assert np.isfinite(result.best_image).all()
 
 
 @pytest.mark.parametrize(
@@ -158,11 +177,10 @@ def test_settings_out_of_range(overrides, match):
 
 def test_real_stylization_with_offline_vgg16():
     """A few dozen steps with trained features: style loss falls far, content stays recognisable."""
-    from nst_helpers.catalog import resolve_image
     from nst_helpers.images import load_image
 
-    content = load_image(resolve_image("chelsea"), max_dim=128)
-    style = load_image(resolve_image("swirls"), max_dim=128)
+    content = load_image("chelsea", max_dim=128)
+    style = load_image("swirls", max_dim=128)
     extractor = build_extractor("vgg16", weights=OFFLINE_VGG16)
     result = stylize(content, style, extractor=extractor, architecture="vgg16", weights=OFFLINE_VGG16,
                      steps=40, step_mode="function")
