@@ -27,7 +27,7 @@ bench: setup
 	$(PY) -m nst_helpers.benchmark --out results
 
 lab: setup
-	$(PY) -m jupyter lab notebooks
+	$(PY) scripts/lab.py $(LAB_ARGS)
 
 clean:
 	rm -rf outputs .pytest_cache build *.egg-info
