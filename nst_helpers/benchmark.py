@@ -251,6 +251,43 @@ def goals(table: Any, quality: dict[str, Any]) -> list[str]:
     return lines
 
 
+def cpu_name() -> str:
+    """The CPU's model name as Linux reports it ("unknown" elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def precision_choice(table: Any) -> list[str]:
+    """What ``--precision auto`` picks on this machine, and each step's measured cost in both precisions.
+
+    For every architecture, size and step mode measured in both precisions: the two medians and whether
+    auto's choice was the faster one.
+    """
+    from .precision import choose_policy, cpu_bf16_flags
+
+    policy, reason = choose_policy("auto")
+    chosen = "mixed" if policy.startswith("mixed") else "float32"
+    lines = [f"`--precision auto` chose {policy} here: {reason} (CPU: {cpu_name()}; bfloat16 flags: "
+             f"{', '.join(cpu_bf16_flags()) or 'none'}).", "",
+             "| architecture | size | step mode | float32 (s) | mixed (s) | auto's choice | fastest |", "|---|---|---|---|---|---|---|"]
+    ok = table[(table["status"] == "ok") & (table["mode"] != "reference")]
+    wins = []
+    for (arch, size, mode), group in ok.groupby(["architecture", "size", "mode"], sort=False):
+        times = group.set_index("precision")["median_step_s"]
+        if {"float32", "mixed"} <= set(times.index):
+            fastest = "float32" if times["float32"] <= times["mixed"] else "mixed"
+            wins.append(fastest == chosen)
+            lines.append(f"| {arch} | {size} | {mode} | {times['float32']:.3g} | {times['mixed']:.3g} | {chosen} | {fastest} |")
+    if wins:
+        lines += ["", f"auto's choice was the faster precision in {sum(wins)} of {len(wins)} measured configurations."]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nst_helpers.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--archs", nargs="+", default=["vgg16", "vgg19", "resnet50"])
@@ -292,11 +329,13 @@ def main(argv: list[str] | None = None) -> int:
     info = versions()
     columns = ["architecture", "size", "mode", "precision", "policy", "first_step_s", "median_step_s",
                "peak_memory_gib", "ratio_to_reference", "ratio_to_eager_float32", "status"]
-    report = [f"# Benchmark ({time.strftime('%Y-%m-%d')}, {info['platform']}, TensorFlow {info['tensorflow']}, "
+    report = [f"# Benchmark ({time.strftime('%Y-%m-%d')}, {cpu_name()}, {info['platform']}, TensorFlow {info['tensorflow']}, "
               f"{os.cpu_count()} CPUs{', bfloat16 emulated' if emulated else ''})", "",
-              markdown(table, [c for c in columns if c in table]), "", *[f"- {line}" for line in goals(table, quality)]]
+              markdown(table, [c for c in columns if c in table]), "", *[f"- {line}" for line in goals(table, quality)],
+              "", "## Precision on this machine", "", *precision_choice(table)]
     (out / "bench.md").write_text("\n".join(report) + "\n")
     print("\n".join(goals(table, quality)))
+    print("\n".join(precision_choice(table)))
     print(f"wrote {out / 'bench.csv'}, {out / 'bench.png'}, {out / 'bench.md'} in {time.perf_counter() - start:.0f} s")
     return 0
 
