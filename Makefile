@@ -1,13 +1,13 @@
 # make demo: stylize a shipped photo into outputs/; make test: the whole test suite.
 # make bench: step times by architecture, size, mode and precision into results/.
+# make lint / make format: ruff, on the code and the notebooks (make test runs make lint).
 # All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup demo test bench lab clean
+.PHONY: setup demo test bench lab lint format colab clean
 
 setup: $(STAMP)
 
@@ -20,11 +20,22 @@ $(STAMP): requirements.txt pyproject.toml
 demo: setup
 	$(PY) -m nst_helpers stylize chelsea swirls --output outputs/demo.png --max-dim 320 --steps 200
 
-test: setup
+test: setup lint
 	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff format --check --quiet .
+	$(PY) -m ruff check --quiet .
+
+format: setup
+	$(PY) -m ruff format --quiet .
+	$(PY) -m ruff check --quiet --fix .
 
 bench: setup
 	$(PY) -m nst_helpers.benchmark --out results
+
+colab: setup
+	$(PY) scripts/colab.py $(REPO)
 
 lab: setup
 	$(PY) scripts/lab.py $(LAB_ARGS)

@@ -61,17 +61,26 @@ ARCHITECTURES: dict[str, Architecture] = {
         # blockN_conv1, at strides 2, 4, 8, 16 and 32. Content comes from the end of stage 4
         # (stride 16, like VGG's block5_conv2), where objects are encoded but not yet pooled away.
         content_layers=("conv4_block6_out",),
-        style_layers=("conv1_relu", "conv2_block3_out", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out"),
+        style_layers=(
+            "conv1_relu",
+            "conv2_block3_out",
+            "conv3_block4_out",
+            "conv4_block6_out",
+            "conv5_block3_out",
+        ),
         content_weight=1e4,
         style_weight=1.0,
         tv_weight=1e5,
-        notes="Batch-normalised residual network; its stage outputs stand in for VGG's block outputs.",
+        notes="Batch-normalized residual network; its stage outputs stand in for VGG's block outputs.",
     ),
 }
 
 
-def get_architecture(name: str) -> Architecture:
-    """Look up an architecture by name, or raise an error that lists the valid ones."""
+def get_architecture(name: str | Architecture) -> Architecture:
+    """Look up an architecture by name (an ``Architecture`` is returned as it is), or raise an error
+    that lists the valid ones."""
+    if isinstance(name, Architecture):
+        return name
     key = str(name).lower()
     if key not in ARCHITECTURES:
         raise NSTError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}")

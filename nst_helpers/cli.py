@@ -20,7 +20,7 @@ from .errors import NSTError
 from .images import load_image, save_image
 from .outputs import check_output, snapshot_path, write_results
 from .precision import PRECISIONS
-from .settings import INITS, STEP_MODES, Settings
+from .settings import DEFAULTS, INITS, STEP_MODES, Settings
 from .signals import exit_code, signal_of, signals_deferred, stop_on_signals
 from .sources import PAINTINGS, SHIPPED, is_url, resolve_image
 
@@ -71,40 +71,91 @@ def layer_list(text: str) -> tuple[str, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="python -m nst_helpers", description="Neural style transfer (Gatys et al. 2016).")
+    """The options, with their defaults taken from ``settings.DEFAULTS``."""
+    d = DEFAULTS
+    parser = OneLineParser(
+        prog="python -m nst_helpers", description="Neural style transfer (Gatys et al. 2016)."
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     run = commands.add_parser("stylize", help="stylize a content image with a style image")
     run.add_argument("content", help="content image: a path, a URL, or a name from `images`")
     run.add_argument("style", help="style image: a path, a URL, or a name from `images`")
-    run.add_argument("-o", "--output", required=True, help="output image, .png or .jpg (a .json record goes beside it)")
-    run.add_argument("--arch", default="vgg19", help=f"architecture: {', '.join(ARCHITECTURES)} (default vgg19)")
+    run.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output image, .png or .jpg (a .json record goes beside it)",
+    )
+    run.add_argument(
+        "--arch",
+        default=d.architecture,
+        help=f"architecture: {', '.join(ARCHITECTURES)} (default %(default)s)",
+    )
     run.add_argument(
         "--weights",
-        default="auto",
+        default=d.weights,
         help="auto (ImageNet, or the offline VGG16 where it cannot be downloaded), imagenet, offline-vgg16, "
-        "none, or a weights file (default auto)",
+        "none, or a weights file (default %(default)s)",
     )
-    run.add_argument("--max-dim", type=int, default=512, help="long side in pixels (default 512)")
-    run.add_argument("--upscale", action="store_true", help="enlarge images smaller than --max-dim (default: never)")
-    run.add_argument("--steps", type=int, default=300, help="Adam steps (default 300)")
-    run.add_argument("--lr", type=float, default=0.02, help="learning rate on [0, 1] pixels (default 0.02)")
-    run.add_argument("--content-weight", type=float, help="default: the architecture's")
-    run.add_argument("--style-weight", type=float, help="default: the architecture's")
-    run.add_argument("--tv-weight", type=float, help="default: the architecture's")
-    run.add_argument("--content-layers", type=layer_list, help="comma-separated layer names (default: the architecture's)")
-    run.add_argument("--style-layers", type=layer_list, help="comma-separated layer names (default: the architecture's)")
-    run.add_argument("--init", default="content", choices=INITS, help="starting image (default content)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--step-mode", default="function", choices=STEP_MODES, help="eager, function (default) or xla")
+    run.add_argument(
+        "--max-dim", type=int, default=d.max_dim, help="long side in pixels (default %(default)s)"
+    )
+    run.add_argument(
+        "--upscale",
+        action="store_true",
+        default=d.upscale,
+        help="enlarge images smaller than --max-dim",
+    )
+    run.add_argument("--steps", type=int, default=d.steps, help="Adam steps (default %(default)s)")
+    run.add_argument(
+        "--lr",
+        type=float,
+        default=d.learning_rate,
+        help="learning rate on [0, 1] pixels (default %(default)s)",
+    )
+    run.add_argument(
+        "--content-weight", type=float, default=d.content_weight, help="default: the architecture's"
+    )
+    run.add_argument(
+        "--style-weight", type=float, default=d.style_weight, help="default: the architecture's"
+    )
+    run.add_argument(
+        "--tv-weight", type=float, default=d.tv_weight, help="default: the architecture's"
+    )
+    run.add_argument(
+        "--content-layers",
+        type=layer_list,
+        help="comma-separated layer names (default: the architecture's)",
+    )
+    run.add_argument(
+        "--style-layers",
+        type=layer_list,
+        help="comma-separated layer names (default: the architecture's)",
+    )
+    run.add_argument(
+        "--init", default=d.init, choices=INITS, help="starting image (default %(default)s)"
+    )
+    run.add_argument("--seed", type=int, default=d.seed, help="random seed (default %(default)s)")
+    run.add_argument(
+        "--step-mode",
+        default=d.step_mode,
+        choices=STEP_MODES,
+        help="eager, function (the whole step compiled with tf.function) or xla (default %(default)s)",
+    )
     run.add_argument(
         "--precision",
-        default="auto",
+        default=d.precision,
         choices=PRECISIONS,
-        help="float32, mixed (bfloat16 on CPUs, float16 on GPUs), or auto (default): mixed only on CPUs with "
-        "AMX and GPUs with tensor cores, where it was measured faster",
+        help="float32, mixed (bfloat16 on CPUs, float16 on GPUs), or auto: mixed only on CPUs with AMX and GPUs "
+        "with tensor cores, where it was measured faster (default %(default)s)",
     )
-    run.add_argument("--save-every", type=int, default=0, help="also save OUT-stepNNNN.png every N steps (0: off)")
+    run.add_argument(
+        "--save-every",
+        type=int,
+        default=0,
+        help="also save OUT-stepNNNN.png every N steps (0: off)",
+    )
 
     commands.add_parser("images", help="list the shipped images and the paintings known by URL")
     return parser
@@ -120,7 +171,7 @@ def list_images() -> int:
     return 0
 
 
-def run_record(result: Any, args: argparse.Namespace, notice: str | None, seconds: float) -> dict[str, Any]:
+def run_record(result: Any, args: argparse.Namespace, seconds: float) -> dict[str, Any]:
     """The JSON record written beside the image."""
     from dataclasses import asdict
 
@@ -131,10 +182,10 @@ def run_record(result: Any, args: argparse.Namespace, notice: str | None, second
         "style": str(args.style),
         "output": str(args.output),
         "settings": asdict(result.settings),
-        "weights_used": result.extras.get("weights"),
-        "precision_used": result.extras.get("policy"),
-        "precision_reason": result.extras.get("precision_reason"),
-        "notice": notice,
+        "weights_used": result.run.weights_label,
+        "precision_used": result.run.policy,
+        "precision_reason": result.run.precision_reason,
+        "notice": result.run.notice,
         "stopped": result.stopped,
         "message": result.message,
         "steps_run": len(result.history),
@@ -169,10 +220,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def stylize_command(args: argparse.Namespace) -> int:
-    requested = settings_from(args)
-    settings = requested.checked()
+    settings = settings_from(args).checked()
     if args.save_every < 0:
-        raise NSTError(f"--save-every {args.save_every} is negative; use 0 (off) or a number of steps")
+        raise NSTError(
+            f"--save-every {args.save_every} is negative; use 0 (off) or a number of steps"
+        )
     sources = [resolve_image(args.content), resolve_image(args.style)]
     output = check_output(Path(args.output), sources, settings.steps, args.save_every)
 
@@ -183,20 +235,23 @@ def stylize_command(args: argparse.Namespace) -> int:
     content, style = (load_image(source, settings.max_dim, settings.upscale) for source in sources)
     import_tensorflow_quietly()
     from .estimate import check_run_cost, estimate_run
-    from .optimize import prepare_run, stylize
+    from .optimize import stylize
     from .progress import ProgressBar
+    from .run import prepare_run
 
-    settings, extractor, notice = prepare_run(requested)
-    if notice:
-        print(f"NOTE: {notice}", flush=True)
+    run = prepare_run(settings)
+    settings = run.settings
+    if run.notice:
+        print(f"NOTE: {run.notice}", flush=True)
     height, width = content.shape[1:3]
-    slow = check_run_cost(estimate_run(extractor, height, width), settings.steps, settings.max_dim)
+    slow = check_run_cost(
+        estimate_run(run.extractor, height, width), settings.steps, settings.max_dim
+    )
     if slow:
         print(f"NOTE: {in_flags(slow)}", flush=True)
     print(
-        f"{settings.architecture} ({extractor.weights_description} weights), {width}x{height} px, "
-        f"{settings.steps} steps, step mode {settings.step_mode}, "
-        f"precision {extractor.policy_name} ({extractor.precision_reason})",
+        f"{run.architecture.name} ({run.weights_label} weights), {width}x{height} px, {settings.steps} steps, "
+        f"step mode {settings.step_mode}, precision {run.policy} ({run.precision_reason})",
         flush=True,
     )
     bar = ProgressBar(settings.steps, description=output.name)
@@ -208,12 +263,14 @@ def stylize_command(args: argparse.Namespace) -> int:
 
     callback.close = bar.close  # type: ignore[attr-defined]
     start = time.perf_counter()
-    result = stylize(content, style, settings, extractor=extractor, callback=callback, callback_every=1)
+    result = stylize(content, style, run, callback=callback, callback_every=1)
     seconds = time.perf_counter() - start
 
     image = result.best_image if result.history else result.image
-    with signals_deferred() as received:  # a signal now waits until the image and its record are written
-        record = write_results(image, output, run_record(result, args, notice, seconds))
+    with (
+        signals_deferred() as received
+    ):  # a signal now waits until the image and its record are written
+        record = write_results(image, output, run_record(result, args, seconds))
         losses = ", ".join(f"{k} {v:.4g}" for k, v in result.final_losses.items())
         print(
             f"wrote {output} (best step {result.best_step}) and {record}; {losses}; "
@@ -226,7 +283,10 @@ def stylize_command(args: argparse.Namespace) -> int:
         print(f"stopped: {result.message}", file=sys.stderr)
         return exit_code(result.interrupted_by)
     if received:
-        print("stopped: a signal arrived while the results were written; they are complete", file=sys.stderr)
+        print(
+            "stopped: a signal arrived while the results were written; they are complete",
+            file=sys.stderr,
+        )
         return exit_code(received[0])
     return 0
 
@@ -242,17 +302,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NSTError as exc:
         print(f"error: {in_flags(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP before the optimisation started
-        print("stopped: interrupted before the optimisation started; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP before the optimization started
+        print(
+            "stopped: interrupted before the optimization started; nothing was written",
+            file=sys.stderr,
+        )
         return exit_code(signal_of(exc))
     except MemoryError:
-        print(f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim", file=sys.stderr)
+        print(
+            f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("NST_DEBUG"):
             raise
         if type(exc).__name__ == "ResourceExhaustedError":  # TensorFlow's out-of-memory error
-            print(f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim", file=sys.stderr)
+            print(
+                f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim",
+                file=sys.stderr,
+            )
         else:
             first_line = (str(exc).strip().splitlines() or [""])[0][:300]
             print(

@@ -9,7 +9,10 @@ from .images import to_uint8
 
 
 def show_images(
-    images: Sequence[Any], titles: Sequence[str] | None = None, ncols: int | None = None, size: float = 4.0
+    images: Sequence[Any],
+    titles: Sequence[str] | None = None,
+    ncols: int | None = None,
+    size: float = 4.0,
 ) -> Any:
     """Show images in a row (or a grid of ``ncols`` columns) with titles; returns the matplotlib figure."""
     import matplotlib.pyplot as plt
@@ -17,7 +20,9 @@ def show_images(
     images = list(images)
     titles = list(titles) if titles is not None else [""] * len(images)
     if len(titles) != len(images):
-        raise NSTError(f"got {len(images)} images but {len(titles)} titles; pass one title per image")
+        raise NSTError(
+            f"got {len(images)} images but {len(titles)} titles; pass one title per image"
+        )
     ncols = ncols or len(images)
     nrows = -(-len(images) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)

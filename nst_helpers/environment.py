@@ -61,9 +61,11 @@ def import_tensorflow_quietly() -> None:
                 import tensorflow as tf
 
                 tf.config.list_physical_devices("GPU")
-                tf.constant(0.0).numpy()  # the first operation initialises the devices (and cuInit)
+                tf.constant(0.0).numpy()  # the first operation initializes the devices (and cuInit)
             except ImportError as exc:
-                raise NSTError(f"TensorFlow cannot be imported ({exc}); install it: pip install tensorflow") from None
+                raise NSTError(
+                    f"TensorFlow cannot be imported ({exc}); install it: pip install tensorflow"
+                ) from None
             finally:
                 os.dup2(saved, 2)
     finally:
@@ -94,14 +96,16 @@ def show_errors_in_one_line() -> None:
         return
     from .errors import NSTError
 
-    def one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+    def one_line(
+        shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
+    ) -> None:
         # An error output like any other (so papermill and nbval see the failure), one line long.
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
 
     shell.set_custom_exc((NSTError,), one_line)
 
 
-def print_setup() -> dict[str, str]:
+def print_setup() -> None:
     """Print versions and the device; warn, with sizes that fit, when there is no GPU.
 
     Also makes the course's errors show as one line in notebooks (see :func:`show_errors_in_one_line`).
@@ -117,4 +121,12 @@ def print_setup() -> dict[str, str]:
             "WARNING: no GPU found; running on the CPU. Use small images (max_dim 128 to 256) and few "
             "steps (50 to 200); on Colab choose Runtime > Change runtime type > GPU."
         )
-    return info
+
+
+def setup_course() -> Any:
+    """Every notebook's setup: print versions and the device (:func:`print_setup`), and return the
+    course's defaults (``settings.DEFAULTS``), which the parameters cell starts from."""
+    from .settings import DEFAULTS
+
+    print_setup()
+    return DEFAULTS

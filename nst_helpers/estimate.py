@@ -79,7 +79,11 @@ def available_memory_gib() -> float:
 def graph_cost(extractor: keras.Model, height: int, width: int) -> tuple[float, float]:
     """(GFLOP, GiB of layer outputs) of one forward pass at ``height`` x ``width``, counted on the traced graph."""
     spec = tf.TensorSpec([1, height, width, 3], tf.float32)
-    graph = tf.function(lambda image: extractor(image, training=False)).get_concrete_function(spec).graph
+    graph = (
+        tf.function(lambda image: extractor(image, training=False))
+        .get_concrete_function(spec)
+        .graph
+    )
     flops, output_bytes = 0.0, 0.0
     for operation in graph.get_operations():
         for output in operation.outputs:
@@ -87,7 +91,9 @@ def graph_cost(extractor: keras.Model, height: int, width: int) -> tuple[float, 
             if output.dtype.is_floating and shape.rank is not None and shape.is_fully_defined():
                 output_bytes += float(np.prod(shape.as_list())) * output.dtype.size
         if operation.type in ("Conv2D", "DepthwiseConv2dNative"):
-            kernel = operation.inputs[1].shape.as_list()  # (kh, kw, in, out) or (kh, kw, in, multiplier)
+            kernel = operation.inputs[
+                1
+            ].shape.as_list()  # (kh, kw, in, out) or (kh, kw, in, multiplier)
             out = operation.outputs[0].shape.as_list()
             per_output = kernel[0] * kernel[1] * (kernel[2] if operation.type == "Conv2D" else 1)
             flops += 2.0 * float(np.prod(out)) * per_output
@@ -123,7 +129,11 @@ def estimate_run(extractor: keras.Model, height: int, width: int) -> RunCost:
 def check_run_cost(cost: RunCost, steps: int, max_dim: int) -> str | None:
     """Refuse a run that cannot fit in memory; return a notice for one that will be slow or large."""
     if cost.memory_gib > cost.available_gib:
-        fits = int(max_dim * (0.8 * (cost.available_gib - BASE_MEMORY_GIB) / (cost.memory_gib - BASE_MEMORY_GIB)) ** 0.5)
+        fits = int(
+            max_dim
+            * (0.8 * (cost.available_gib - BASE_MEMORY_GIB) / (cost.memory_gib - BASE_MEMORY_GIB))
+            ** 0.5
+        )
         raise NSTError(
             f"at max_dim {max_dim} this run needs about {cost.memory_gib:.0f} GiB of memory but "
             f"{cost.available_gib:.0f} GiB are available; use max_dim {max(fits, 32)} or less"

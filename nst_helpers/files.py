@@ -54,11 +54,15 @@ def make_folder(folder: Path) -> None:
         return
     blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise NSTError(f"cannot create folder {folder}: {blocker} is a file, not a folder; choose another output path")
+        raise NSTError(
+            f"cannot create folder {folder}: {blocker} is a file, not a folder; choose another output path"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NSTError(f"cannot create folder {folder}: {reason(exc)}; choose another output path") from None
+        raise NSTError(
+            f"cannot create folder {folder}: {reason(exc)}; choose another output path"
+        ) from None
 
 
 def check_names(path: Path, extra_names: tuple[str, ...] = ()) -> None:
@@ -94,7 +98,9 @@ def check_writable(path: Path, extra_names: tuple[str, ...] = ()) -> None:
             os.close(fd)
             os.unlink(probe)
     except OSError as exc:
-        raise NSTError(f"cannot write in {folder}: {reason(exc)}; choose another output folder") from None
+        raise NSTError(
+            f"cannot write in {folder}: {reason(exc)}; choose another output folder"
+        ) from None
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -107,7 +113,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> 
     path = Path(path)
     make_folder(path.parent)
     if path.is_dir():
-        raise NSTError(f"cannot write {path}: a folder of that name is in the way; choose another name")
+        raise NSTError(
+            f"cannot write {path}: a folder of that name is in the way; choose another name"
+        )
     tmp: Path | None = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
@@ -118,7 +126,11 @@ def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> 
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        advice = "free some disk space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "check the path"
+        advice = (
+            "free some disk space"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            else "check the path"
+        )
         raise NSTError(f"cannot write {path}: {reason(exc)}; {advice}") from None
     finally:
         if tmp is not None:

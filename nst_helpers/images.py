@@ -57,13 +57,17 @@ def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
     if mode in SIXTEEN_BIT_MODES or mode == "F":
         gray = np.asarray(image, dtype=np.float64)
         if not np.isfinite(gray).all():
-            raise NSTError(f"{name} has NaN or infinite pixels; export it again as an 8-bit PNG or JPEG")
+            raise NSTError(
+                f"{name} has NaN or infinite pixels; export it again as an 8-bit PNG or JPEG"
+            )
         if mode == "F":
             scale = 1.0 if gray.max(initial=0) <= 1.0 else 255.0
         else:
             scale = 65535.0 if mode.startswith("I;16") or gray.max(initial=0) > 255 else 255.0
         return _gray_to_rgb(gray, scale)
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info)
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mode == "P" and "transparency" in image.info
+    )
     if has_alpha:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -75,7 +79,9 @@ def open_image(source: str | os.PathLike) -> Image.Image:
     """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError``."""
     path = fetch_url(str(source)) if is_url(source) else Path(source)
     if not path.exists():
-        raise NSTError(f"image not found: {path}; check the path (or use a shipped image, see images/README.md)")
+        raise NSTError(
+            f"image not found: {path}; check the path (or use a shipped image, see images/README.md)"
+        )
     if path.is_dir():
         raise NSTError(f"{path} is a folder, not an image; name an image file inside it")
     try:
@@ -89,13 +95,19 @@ def open_image(source: str | os.PathLike) -> Image.Image:
             opened.load()
             image = ImageOps.exif_transpose(opened)
     except PermissionError:
-        raise NSTError(f"cannot read {path}: permission denied; check its permissions or copy it somewhere readable") from None
+        raise NSTError(
+            f"cannot read {path}: permission denied; check its permissions or copy it somewhere readable"
+        ) from None
     except UnidentifiedImageError:
         raise NSTError(f"{path} is not an image Pillow can read; use a PNG or JPEG file") from None
     except MemoryError:
-        raise NSTError(f"{path} is too large to decode in the memory left; shrink it first") from None
+        raise NSTError(
+            f"{path} is too large to decode in the memory left; shrink it first"
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise NSTError(f"{path} is damaged or truncated ({exc}); export it again or use another file") from None
+        raise NSTError(
+            f"{path} is damaged or truncated ({exc}); export it again or use another file"
+        ) from None
     return to_rgb(image, str(path))
 
 
@@ -142,24 +154,36 @@ def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
     try:
         values = np.asarray(array)
     except Exception:
-        raise NSTError(f"{name} of type {type(array).__name__} is not an image; pass a path, a PIL image or an array") from None
+        raise NSTError(
+            f"{name} of type {type(array).__name__} is not an image; pass a path, a PIL image or an array"
+        ) from None
     if values.dtype == object or values.dtype.kind not in "biuf":
-        raise NSTError(f"{name} has dtype {values.dtype}; pass numbers (uint8 0-255 or floats in [0, 1])")
+        raise NSTError(
+            f"{name} has dtype {values.dtype}; pass numbers (uint8 0-255 or floats in [0, 1])"
+        )
     shape = values.shape
     if values.ndim == 4:
         if shape[0] != 1:
-            raise NSTError(f"{name} is a batch of {shape[0]} images {shape}; pass one image, such as image[:1]")
+            raise NSTError(
+                f"{name} is a batch of {shape[0]} images {shape}; pass one image, such as image[:1]"
+            )
         values = values[0]
     if values.ndim == 2:
         values = values[..., np.newaxis]
     if values.ndim != 3 or values.shape[-1] not in (1, 3, 4):
-        hint = " (channels first? use np.moveaxis(image, 0, -1))" if values.ndim == 3 and values.shape[0] in (1, 3, 4) else ""
+        hint = (
+            " (channels first? use np.moveaxis(image, 0, -1))"
+            if values.ndim == 3 and values.shape[0] in (1, 3, 4)
+            else ""
+        )
         raise NSTError(f"{name} has shape {shape}; pass (H, W), (H, W, 3) or (1, H, W, 3){hint}")
     kind = values.dtype.kind
     if kind == "f":
         values = values.astype(np.float32)
         if not np.isfinite(values).all():
-            raise NSTError(f"{name} has NaN or infinite values; replace them (np.nan_to_num) before passing it")
+            raise NSTError(
+                f"{name} has NaN or infinite values; replace them (np.nan_to_num) before passing it"
+            )
         low, high = float(values.min(initial=np.inf)), float(values.max(initial=-np.inf))
         if low < -1e-3 or high > 1 + 1e-3:
             raise NSTError(
@@ -174,7 +198,9 @@ def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
         if top is None:
             low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
             if low < 0 or high > 255:
-                raise NSTError(f"{name} has integer values from {low} to {high}; pass 0-255 values as uint8")
+                raise NSTError(
+                    f"{name} has integer values from {low} to {high}; pass 0-255 values as uint8"
+                )
             top = 255.0
         values = values.astype(np.float32) / top
     if values.shape[-1] == 1:
@@ -185,14 +211,18 @@ def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
     return values[np.newaxis].astype(np.float32)
 
 
-def resize_batch(batch: np.ndarray, max_dim: int | None, upscale: bool = False, name: str = "the array") -> np.ndarray:
+def resize_batch(
+    batch: np.ndarray, max_dim: int | None, upscale: bool = False, name: str = "the array"
+) -> np.ndarray:
     """Resize a ``(1, H, W, 3)`` float batch like :func:`resize_long_side` (Lanczos, per channel, in float)."""
     height, width = batch.shape[1:3]
     new_size = fitted_size((width, height), max_dim, upscale, name)
     if new_size == (width, height):
         return batch
     channels = [
-        np.asarray(Image.fromarray(batch[0, ..., c], "F").resize(new_size, Image.Resampling.LANCZOS))
+        np.asarray(
+            Image.fromarray(batch[0, ..., c], "F").resize(new_size, Image.Resampling.LANCZOS)
+        )
         for c in range(3)
     ]
     return np.clip(np.stack(channels, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
@@ -208,11 +238,19 @@ def load_image(source: Any, max_dim: int | None = 512, upscale: bool = False) ->
     if isinstance(source, Image.Image):
         name = "the PIL image"
         image = to_rgb(ImageOps.exif_transpose(source), name)
-        return np.asarray(resize_long_side(image, max_dim, upscale, name), np.float32)[np.newaxis] / 255.0
+        return (
+            np.asarray(resize_long_side(image, max_dim, upscale, name), np.float32)[np.newaxis]
+            / 255.0
+        )
     if isinstance(source, (str, os.PathLike)):
         location = resolve_image(source)
         image = open_image(location)
-        return np.asarray(resize_long_side(image, max_dim, upscale, str(location)), np.float32)[np.newaxis] / 255.0
+        return (
+            np.asarray(resize_long_side(image, max_dim, upscale, str(location)), np.float32)[
+                np.newaxis
+            ]
+            / 255.0
+        )
     return resize_batch(array_to_batch(source), max_dim, upscale)
 
 
@@ -221,12 +259,16 @@ def to_uint8(image: Any) -> np.ndarray:
     array = np.asarray(image, dtype=np.float32)
     if array.ndim == 4:
         if array.shape[0] != 1:
-            raise NSTError(f"expected a batch of one image, got a batch of {array.shape[0]}; pass image[:1]")
+            raise NSTError(
+                f"expected a batch of one image, got a batch of {array.shape[0]}; pass image[:1]"
+            )
         array = array[0]
     if array.ndim != 3 or array.shape[-1] != 3:
         raise NSTError(f"expected an RGB image of shape (H, W, 3), got shape {array.shape}")
     if not np.isfinite(array).all():
-        raise NSTError("the image has NaN or infinite pixels; it cannot be saved, rerun with a lower learning rate")
+        raise NSTError(
+            "the image has NaN or infinite pixels; it cannot be saved, rerun with a lower learning rate"
+        )
     return np.round(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 

@@ -1,13 +1,13 @@
 """Gram matrix, content, style and total variation losses (taught in notebook 03).
 
-Normalisation, chosen so that the losses do not grow with the image size:
+Normalization, chosen so that the losses do not grow with the image size:
 
 - ``gram_matrix``: G = F^T F / (H W) for a feature map F reshaped to (H W, C): the channel
   correlations averaged over positions, not summed.
 - content loss: mean over positions and channels of (F - P)^2.
 - style loss of one layer: mean over the C x C entries of (G - A)^2. With Gatys et al.'s
-  unnormalised Gram matrices and their 1 / (4 N^2 M^2) factor, this equals 4 E_l.
-- total variation loss: mean absolute difference between neighbouring pixels, across and down.
+  unnormalized Gram matrices and their 1 / (4 N^2 M^2) factor, this equals 4 E_l.
+- total variation loss: mean absolute difference between neighboring pixels, across and down.
 
 Features and Gram matrices are computed in float32 whatever the network's compute dtype.
 """
@@ -35,7 +35,9 @@ def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
 
 
 def style_loss(
-    grams: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor], layer_weights: Mapping[str, float] | None = None
+    grams: Mapping[str, tf.Tensor],
+    targets: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float] | None = None,
 ) -> tf.Tensor:
     """Weighted sum over layers of the mean squared difference between Gram matrices.
 
@@ -47,7 +49,9 @@ def style_loss(
         layer_weights = {name: 1.0 / len(targets) for name in targets}
     unknown = set(layer_weights) - set(targets)
     if unknown:
-        raise NSTError(f"style layer weights name unknown layers {sorted(unknown)}; use {sorted(targets)}")
+        raise NSTError(
+            f"style layer weights name unknown layers {sorted(unknown)}; use {sorted(targets)}"
+        )
     terms = [
         weight * tf.reduce_mean(tf.square(grams[name] - targets[name]))
         for name, weight in layer_weights.items()
@@ -57,7 +61,7 @@ def style_loss(
 
 
 def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
-    """Mean absolute difference between neighbouring pixels (across plus down): high for noise."""
+    """Mean absolute difference between neighboring pixels (across plus down): high for noise."""
     image = tf.cast(image, tf.float32)
     across = tf.reduce_mean(tf.abs(image[:, :, 1:, :] - image[:, :, :-1, :]))
     down = tf.reduce_mean(tf.abs(image[:, 1:, :, :] - image[:, :-1, :, :]))
@@ -80,11 +84,14 @@ def total_loss(
     content layers to the content image's feature maps and ``style_targets`` the style layers to the
     style image's Gram matrices.
     """
-    content = tf.add_n([content_loss(features[name], t) for name, t in content_targets.items()]) / len(
-        content_targets
+    content = tf.add_n(
+        [content_loss(features[name], t) for name, t in content_targets.items()]
+    ) / len(content_targets)
+    style = style_loss(
+        {name: gram_matrix(features[name]) for name in style_targets},
+        style_targets,
+        style_layer_weights,
     )
-    style = style_loss({name: gram_matrix(features[name]) for name in style_targets}, style_targets, style_layer_weights)
     tv = total_variation_loss(image)
     total = content_weight * content + style_weight * style + tv_weight * tv
     return {"content": content, "style": style, "tv": tv, "total": total}
-

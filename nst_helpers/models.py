@@ -12,14 +12,16 @@ from typing import Any, Sequence
 
 import keras
 
-from .architectures import ARCHITECTURES, get_architecture
+from .architectures import ARCHITECTURES, Architecture, get_architecture
 from .errors import NSTError
 from .precision import dtype_policy
 from .preprocessing import preprocess
-from .weights import describe_weights, load_weights_into
+from .weights import check_weights_fit, keras_weights_argument, load_weights, normalize_weights
 
 
-def build_backbone(architecture: str, weights: Any = "imagenet", policy: str = "float32") -> keras.Model:
+def build_backbone(
+    architecture: str | Architecture, weights: Any = "imagenet", policy: str = "float32"
+) -> keras.Model:
     """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen.
 
     ``weights``: ``"imagenet"`` (Keras' download, cached in ``~/.keras/models``), ``None`` (random),
@@ -28,13 +30,16 @@ def build_backbone(architecture: str, weights: Any = "imagenet", policy: str = "
     the weights stay float32 whatever it is.
     """
     arch = get_architecture(architecture)
+    weights = normalize_weights(weights)
+    check_weights_fit(arch.name, weights)
+    keras_weights = keras_weights_argument(arch.name, weights)
     with dtype_policy(policy):
         image = keras.Input(shape=(None, None, 3), name="image")
         network_input = preprocess(image, arch.preprocessing)
         constructor = getattr(keras.applications, arch.keras_constructor)
-        backbone = load_weights_into(arch.name, constructor, network_input, weights)
+        backbone = constructor(include_top=False, weights=keras_weights, input_tensor=network_input)
+    load_weights(backbone, arch.name, weights)
     backbone.trainable = False
-    backbone.policy_name = policy
     return backbone
 
 
@@ -44,7 +49,7 @@ def layer_names(model: keras.Model) -> list[str]:
 
 
 def build_extractor(
-    architecture: str = "vgg19",
+    architecture: str | Architecture = "vgg19",
     layers: Sequence[str] | None = None,
     weights: Any = "imagenet",
     backbone: keras.Model | None = None,
@@ -61,19 +66,19 @@ def build_extractor(
     layers = list(dict.fromkeys(layers))  # keep order, drop repeats
     if not layers:
         raise NSTError("no layers requested; name at least one layer")
-    backbone = backbone if backbone is not None else build_backbone(arch.name, weights, policy)
+    backbone = backbone if backbone is not None else build_backbone(arch, weights, policy)
     valid = layer_names(backbone)
     unknown = [name for name in layers if name not in valid]
     if unknown:
-        raise NSTError(f"unknown layer(s) {', '.join(unknown)} for {arch.name}; valid layers: {', '.join(valid)}")
+        raise NSTError(
+            f"unknown layer(s) {', '.join(unknown)} for {arch.name}; valid layers: {', '.join(valid)}"
+        )
     outputs = {name: backbone.get_layer(name).output for name in layers}
-    extractor = keras.Model(inputs=backbone.inputs[0], outputs=outputs, name=f"{arch.name}_extractor")
+    extractor = keras.Model(
+        inputs=backbone.inputs[0], outputs=outputs, name=f"{arch.name}_extractor"
+    )
     extractor.trainable = False
-    extractor.weights_description = getattr(backbone, "weights_description", describe_weights(weights))
-    extractor.policy_name = getattr(backbone, "policy_name", "float32")
     return extractor
-
-
 
 
 def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
@@ -91,7 +96,9 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
         if key not in memo:
             inputs = operation._inbound_nodes[node_index].input_tensors
             field, stride = max((of_tensor(t) for t in inputs), default=(1, 1))
-            window = getattr(operation, "kernel_size", None) or getattr(operation, "pool_size", None)
+            window = getattr(operation, "kernel_size", None) or getattr(
+                operation, "pool_size", None
+            )
             if window is not None:
                 dilation = getattr(operation, "dilation_rate", (1, 1))[0]
                 field += (window[0] - 1) * dilation * stride
@@ -102,7 +109,9 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
     try:
         layer = model.get_layer(layer_name)
     except ValueError:
-        raise NSTError(f"unknown layer {layer_name!r}; valid layers: {', '.join(layer_names(model))}") from None
+        raise NSTError(
+            f"unknown layer {layer_name!r}; valid layers: {', '.join(layer_names(model))}"
+        ) from None
     return of_tensor(layer.output)
 
 

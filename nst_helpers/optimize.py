@@ -9,8 +9,9 @@ the total loss with respect to the image goes to Adam, and the pixels are clippe
 from __future__ import annotations
 
 import math
+import signal
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import keras
@@ -19,11 +20,9 @@ import tensorflow as tf
 
 from .images import load_image
 from .losses import gram_matrix, total_loss
-from .models import build_extractor
-from .precision import choose_policy
+from .run import PreparedRun, prepare_run
 from .settings import Settings
-from .signals import Stopped, signal_of
-from .weights import AUTO, choose_weights
+from .signals import signal_of, stop_between_steps
 
 Callback = Callable[[int, Any, Mapping[str, float]], None]
 """Called as ``callback(step, image, losses)`` every N steps and after the last one."""
@@ -37,21 +36,31 @@ class StyleTransferResult:
     best_image: np.ndarray
     best_step: int
     history: list[dict[str, float]]
-    settings: Settings
+    run: PreparedRun
     stopped: str = "finished"  # or "interrupted" (Ctrl-C or a signal), "not finite" (NaN or Inf loss), "time limit"
     message: str | None = None
     interrupted_by: int | None = None  # the signal that stopped the run (SIGINT for Ctrl-C)
-    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        """The checked settings the run used."""
+        return self.run.settings
 
     @property
     def final_losses(self) -> dict[str, float]:
         """The loss terms of the last step that was evaluated."""
-        return {k: v for k, v in self.history[-1].items() if k not in ("step", "seconds")} if self.history else {}
+        return (
+            {k: v for k, v in self.history[-1].items() if k not in ("step", "seconds")}
+            if self.history
+            else {}
+        )
 
     @property
     def median_step_seconds(self) -> float:
         """Median wall time of a step, leaving out the first (which traces or warms up)."""
-        times = [row["seconds"] for row in self.history[1:]] or [row["seconds"] for row in self.history]
+        times = [row["seconds"] for row in self.history[1:]] or [
+            row["seconds"] for row in self.history
+        ]
         return float(np.median(times)) if times else math.nan
 
 
@@ -65,7 +74,11 @@ def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | N
 
 
 def compute_targets(
-    extractor: keras.Model, content: tf.Tensor, style: tf.Tensor, content_layers: tuple, style_layers: tuple
+    extractor: keras.Model,
+    content: tf.Tensor,
+    style: tf.Tensor,
+    content_layers: tuple,
+    style_layers: tuple,
 ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
     """Content feature maps and style Gram matrices, computed once before the loop."""
     content_features = extractor(content, training=False)
@@ -103,7 +116,9 @@ def make_train_step(
                 settings.style_layer_weights,
             )
         gradient = tape.gradient(losses["total"], image)
-        finite = tf.math.logical_and(tf.math.is_finite(losses["total"]), tf.reduce_all(tf.math.is_finite(gradient)))
+        finite = tf.math.logical_and(
+            tf.math.is_finite(losses["total"]), tf.reduce_all(tf.math.is_finite(gradient))
+        )
         previous = tf.identity(image)
         optimizer.apply_gradients([(gradient, image)])
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
@@ -119,59 +134,38 @@ def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
 
 
-def prepare_run(requested: Settings) -> tuple[Settings, keras.Model, str | None]:
-    """Check the settings, resolve ``weights="auto"``, pick the precision and build the extractor.
-
-    Returns ``(settings, extractor, notice)``; ``notice`` says what ``auto`` substituted, or is None.
-    Defaults (loss weights, layers) come from the architecture actually used.
-    """
-    settings, notice = requested.checked(), None
-    if settings.weights == AUTO:
-        architecture, weights, notice = choose_weights(settings.architecture, settings.weights)
-        settings = replace(requested, architecture=architecture, weights=weights).checked()
-    if settings.seed is not None:
-        keras.utils.set_random_seed(settings.seed)  # random weights, too, are reproducible
-    policy, reason = choose_policy(settings.precision)
-    layers = list(settings.content_layers) + list(settings.style_layers)
-    extractor = build_extractor(settings.architecture, layers, settings.weights, policy=policy)
-    extractor.precision_reason = reason
-    return settings, extractor, notice
-
-
 def stylize(
     content: Any,
     style: Any,
-    settings: Settings | None = None,
-    extractor: keras.Model | None = None,
+    run: PreparedRun | Settings | None = None,
     callback: Callback | None = None,
     callback_every: int = 10,
     max_seconds: float | None = None,
-    **overrides: Any,
+    **changes: Any,
 ) -> StyleTransferResult:
-    """Optimise an image so its features match ``content``'s and its Gram matrices match ``style``'s.
+    """Optimize an image so its features match ``content``'s and its Gram matrices match ``style``'s.
 
     ``content`` and ``style`` are anything :func:`~nst_helpers.images.load_image` takes (paths, names,
     URLs, PIL images, arrays in [0, 1] or uint8, with or without the batch axis), brought to
-    ``max_dim``; a bad one is a one-line ``NSTError``. Settings come from
-    ``settings`` and keyword ``overrides`` (for example ``steps=50``). Pass ``extractor`` to reuse one
-    whose layers include the content and style layers. Ctrl-C stops the run and returns what it has;
-    a NaN or Inf loss stops it and keeps the last good image; ``max_seconds`` stops it after that much
-    time in the loop (at least one step runs).
+    ``max_dim``; a bad one is a one-line ``NSTError``. ``run`` is a :class:`PreparedRun` (reused as it
+    is, with ``changes`` such as ``steps=50`` applied), or settings to prepare one from. Ctrl-C stops
+    the run and returns what it has; a NaN or Inf loss stops it and keeps the last good image;
+    ``max_seconds`` stops it after that much time in the loop (at least one step runs).
     """
-    requested = Settings(**{**vars(settings or Settings()), **overrides})
-    if extractor is None:
-        settings, extractor, notice = prepare_run(requested)
-        if notice:
-            print(f"NOTE: {notice}")
+    if isinstance(run, PreparedRun):
+        run = run.updated(**changes) if changes else run
     else:
-        settings = requested.checked()
-    if settings.seed is not None:
-        keras.utils.set_random_seed(settings.seed)
+        run = prepare_run(run, **changes)
+        if run.notice:
+            print(f"NOTE: {run.notice}")
+    settings, extractor = run.settings, run.extractor
     content_layers, style_layers = settings.content_layers, settings.style_layers
 
     content = tf.constant(load_image(content, settings.max_dim, settings.upscale))
     style = tf.constant(load_image(style, settings.max_dim, settings.upscale))
-    content_targets, style_targets = compute_targets(extractor, content, style, content_layers, style_layers)
+    content_targets, style_targets = compute_targets(
+        extractor, content, style, content_layers, style_layers
+    )
     image = tf.Variable(initial_image(content, style, settings.init, settings.seed), name="image")
     optimizer = make_optimizer(settings.learning_rate)
     optimizer.build([image])  # its slots exist before a compiled step first runs
@@ -181,34 +175,50 @@ def stylize(
     best_total, best_image, best_step = math.inf, tf.identity(image), 0
     stopped, message, interrupted_by = "finished", None, None
     loop_start = time.perf_counter()
+
+    def interrupted(signum: int) -> str:
+        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        return (
+            f"interrupted{by} after {len(history)} of {settings.steps} steps; kept the image so far"
+        )
+
     try:
-        for step in range(1, settings.steps + 1):
-            if max_seconds is not None and history and time.perf_counter() - loop_start > max_seconds:
-                stopped = "time limit"
-                message = f"stopped after {len(history)} of {settings.steps} steps: the {max_seconds:g} s limit"
-                break
-            start = time.perf_counter()
-            losses, finite, previous = train_step(image)
-            fetched = tf.stack([*losses.values(), tf.cast(finite, tf.float32)]).numpy()  # one copy to the host
-            values = {name: float(value) for name, value in zip(losses, fetched)}
-            if not fetched[-1]:
-                image.assign(previous)  # undo the step that went wrong
-                stopped = "not finite"
-                message = (
-                    f"the loss or its gradient became NaN or infinite at step {step}; kept the image of step "
-                    f"{step - 1}; lower the learning rate (now {settings.learning_rate:g}) or the loss weights"
-                )
-                break
-            if values["total"] < best_total:
-                best_total, best_image, best_step = values["total"], previous, step
-            values["seconds"] = time.perf_counter() - start
-            history.append({"step": step, **values})
-            if callback is not None and (step % callback_every == 0 or step == settings.steps):
-                callback(step, image, values)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP under signals.stop_on_signals
+        with stop_between_steps() as stop_requested:
+            for step in range(1, settings.steps + 1):
+                interrupted_by = stop_requested()
+                if interrupted_by is not None:  # a signal, caught by signals.stop_on_signals
+                    stopped, message = "interrupted", interrupted(interrupted_by)
+                    break
+                if (
+                    max_seconds is not None
+                    and history
+                    and time.perf_counter() - loop_start > max_seconds
+                ):
+                    stopped = "time limit"
+                    message = f"stopped after {len(history)} of {settings.steps} steps: the {max_seconds:g} s limit"
+                    break
+                start = time.perf_counter()
+                losses, finite, previous = train_step(image)
+                finite_flag = tf.cast(finite, tf.float32)
+                fetched = tf.stack([*losses.values(), finite_flag]).numpy()  # one copy to the host
+                values = {name: float(value) for name, value in zip(losses, fetched)}
+                if not fetched[-1]:
+                    image.assign(previous)  # undo the step that went wrong
+                    stopped = "not finite"
+                    message = (
+                        f"the loss or its gradient became NaN or infinite at step {step}; kept the image of "
+                        f"step {step - 1}; lower the learning rate (now {settings.learning_rate:g}) or the loss weights"
+                    )
+                    break
+                if values["total"] < best_total:
+                    best_total, best_image, best_step = values["total"], previous, step
+                values["seconds"] = time.perf_counter() - start
+                history.append({"step": step, **values})
+                if callback is not None and (step % callback_every == 0 or step == settings.steps):
+                    callback(step, image, values)
+    except KeyboardInterrupt as exc:  # Ctrl-C in a notebook or a script
         stopped, interrupted_by = "interrupted", signal_of(exc)
-        by = f" by {exc}" if isinstance(exc, Stopped) else ""
-        message = f"interrupted{by} after {len(history)} of {settings.steps} steps; kept the image so far"
+        message = interrupted(interrupted_by)
     finally:
         close = getattr(callback, "close", None)
         if close is not None:
@@ -219,13 +229,8 @@ def stylize(
         best_image=best_image.numpy(),
         best_step=best_step,
         history=history,
-        settings=settings,
+        run=run,
         stopped=stopped,
         message=message,
         interrupted_by=interrupted_by,
-        extras={
-            "weights": getattr(extractor, "weights_description", str(settings.weights)),
-            "policy": getattr(extractor, "policy_name", "float32"),
-            "precision_reason": getattr(extractor, "precision_reason", "the extractor was passed in"),
-        },
     )

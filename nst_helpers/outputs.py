@@ -41,7 +41,9 @@ def is_record(path: Path) -> bool:
         return False
     if not isinstance(data, dict):
         return False
-    return str(data.get("written_by", "")).startswith(WRITTEN_BY) or WRITTEN_BY in (data.get("versions") or {})
+    return str(data.get("written_by", "")).startswith(WRITTEN_BY) or WRITTEN_BY in (
+        data.get("versions") or {}
+    )
 
 
 def check_output(output: Path, inputs: Sequence[Any], steps: int = 1, save_every: int = 0) -> Path:
@@ -53,12 +55,23 @@ def check_output(output: Path, inputs: Sequence[Any], steps: int = 1, save_every
     extra = (record.name, snapshot_path(output, steps).name) if save_every else (record.name,)
     check_names(output, extra)
     if output.is_dir():
-        raise NSTError(f"output {output} is a folder; give a file name such as {output / 'result.png'}")
+        raise NSTError(
+            f"output {output} is a folder; give a file name such as {output / 'result.png'}"
+        )
     for source in inputs:
-        if not is_url(source) and Path(source).exists() and output.exists() and output.samefile(source):
-            raise NSTError(f"output {output} is an input image; choose another name so the input is not overwritten")
+        if (
+            not is_url(source)
+            and Path(source).exists()
+            and output.exists()
+            and output.samefile(source)
+        ):
+            raise NSTError(
+                f"output {output} is an input image; choose another name so the input is not overwritten"
+            )
     if record.is_dir():
-        raise NSTError(f"the record {record} would be written beside the image, but it is a folder; choose another output name")
+        raise NSTError(
+            f"the record {record} would be written beside the image, but it is a folder; choose another output name"
+        )
     if record.exists() and not is_record(record):
         raise NSTError(
             f"{record} exists and is not a record written by this course; the run's record would replace it, "
@@ -80,7 +93,10 @@ def write_results(image: Any, output: Path, record: dict[str, Any]) -> Path:
 
     Raises a one-line ``NSTError`` that says exactly what was written and where, if anything failed.
     """
-    record = {"written_by": f"{WRITTEN_BY} {record.get('versions', {}).get(WRITTEN_BY, '')}".strip(), **record}
+    record = {
+        "written_by": f"{WRITTEN_BY} {record.get('versions', {}).get(WRITTEN_BY, '')}".strip(),
+        **record,
+    }
     text = json.dumps(record, indent=2) + "\n"
     record_file = record_path(output)
     try:
@@ -89,8 +105,12 @@ def write_results(image: Any, output: Path, record: dict[str, Any]) -> Path:
         try:
             kept, kept_record = rescue(image, output, text)
         except NSTError as also:
-            raise NSTError(f"{failure}; keeping it in the temporary folder failed too ({also}); nothing was written") from None
-        raise NSTError(f"{failure}; the image was kept at {kept} and its record at {kept_record}") from None
+            raise NSTError(
+                f"{failure}; keeping it in the temporary folder failed too ({also}); nothing was written"
+            ) from None
+        raise NSTError(
+            f"{failure}; the image was kept at {kept} and its record at {kept_record}"
+        ) from None
     try:
         write_text_atomically(record_file, text)
     except NSTError as failure:

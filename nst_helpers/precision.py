@@ -62,16 +62,28 @@ def choose_policy(precision: str) -> tuple[str, str]:
     gpus = gpu_compute_capabilities()
     if gpus:
         if min(gpus) >= (7, 0):
-            return "mixed_float16", f"GPU with tensor cores (compute capability {min(gpus)}): float16 compute"
+            return (
+                "mixed_float16",
+                f"GPU with tensor cores (compute capability {min(gpus)}): float16 compute",
+            )
         if precision == "mixed":
-            return "mixed_float16", f"mixed as asked, but the GPU (compute capability {min(gpus)}) has no tensor cores"
+            return (
+                "mixed_float16",
+                f"mixed as asked, but the GPU (compute capability {min(gpus)}) has no tensor cores",
+            )
         return "float32", f"GPU without tensor cores (compute capability {min(gpus)}): float32"
     if cpu_has_fast_bf16():
         return "mixed_bfloat16", "CPU with AMX (amx_bf16): bfloat16 compute"
     if precision == "mixed":
-        return "mixed_bfloat16", "mixed as asked, though this CPU has no AMX, where bfloat16 was measured slower"
+        return (
+            "mixed_bfloat16",
+            "mixed as asked, though this CPU has no AMX, where bfloat16 was measured slower",
+        )
     flags = ", ".join(cpu_bf16_flags()) or "none"
-    return "float32", f"this CPU has no AMX (bfloat16 flags: {flags}), where bfloat16 was measured slower: float32"
+    return (
+        "float32",
+        f"this CPU has no AMX (bfloat16 flags: {flags}), where bfloat16 was measured slower: float32",
+    )
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Live progress for the optimisation loop (taught in notebook 05).
+"""Live progress for the optimization loop (taught in notebook 05).
 
 Both classes are callbacks for :func:`nst_helpers.optimize.stylize`: called as
 ``callback(step, image, losses)`` every N steps, and closed when the run ends.
@@ -14,12 +14,16 @@ from tqdm.auto import tqdm
 class ProgressBar:
     """A tqdm bar (a text bar in a terminal, a widget in a notebook) with the current losses."""
 
-    def __init__(self, total_steps: int, description: str = "stylizing", **tqdm_options: Any) -> None:
+    def __init__(
+        self, total_steps: int, description: str = "stylizing", **tqdm_options: Any
+    ) -> None:
         self.bar = tqdm(total=total_steps, desc=description, unit="step", **tqdm_options)
 
     def __call__(self, step: int, image: Any, losses: Mapping[str, float]) -> None:
         self.bar.update(step - self.bar.n)
-        self.bar.set_postfix({name: f"{losses[name]:.3g}" for name in ("total", "content", "style", "tv")})
+        self.bar.set_postfix(
+            {name: f"{losses[name]:.3g}" for name in ("total", "content", "style", "tv")}
+        )
 
     def close(self) -> None:
         self.bar.close()

@@ -1,13 +1,19 @@
-"""The settings of one stylization run, checked before anything heavy loads (used by notebook 05
-and the command line)."""
+"""The settings of one stylization run: the course's defaults, in one place, and their checks
+(used by notebook 05, the command line and every notebook's parameters).
+
+``DEFAULTS`` is the one place where a default lives: the command line's options and the notebooks'
+parameter cells take theirs from it. :meth:`Settings.checked` validates a request once, before
+anything heavy loads; :func:`nst_helpers.run.prepare_run` then fills in what the architecture
+decides (loss weights, layers).
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from .architectures import get_architecture
+from .architectures import Architecture, get_architecture
 from .errors import NSTError
 from .precision import PRECISIONS
 from .weights import normalize_weights
@@ -18,12 +24,12 @@ MAX_DIM_RANGE = (32, 4096)
 MAX_STEPS = 100_000
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    """Everything that decides a run. Loss weights and layers left as None take the architecture's defaults."""
+    """Everything that decides a run. Loss weights and layers left as None take the architecture's."""
 
     architecture: str = "vgg19"
-    weights: Any = "imagenet"
+    weights: Any = "auto"  # ImageNet where it can be had, else the offline VGG16 (see weights.py)
     max_dim: int = 512
     upscale: bool = False
     steps: int = 300
@@ -36,40 +42,93 @@ class Settings:
     style_layer_weights: dict[str, float] | None = None
     init: str = "content"
     seed: int | None = 0
-    step_mode: str = "eager"
-    precision: str = "float32"
+    step_mode: str = (
+        "function"  # the whole step compiled with tf.function; notebook 05 teaches it eager
+    )
+    precision: str = "auto"  # 16-bit only where it was measured faster (see precision.py)
+
+    @property
+    def is_checked(self) -> bool:
+        """True for the copy :meth:`checked` returned (and the copies made from it by this class)."""
+        return self.__dict__.get("_checked", False)
+
+    def _marked(self) -> "Settings":
+        object.__setattr__(self, "_checked", True)
+        return self
 
     def checked(self) -> "Settings":
-        """Return a copy with names normalised and defaults filled in, or raise a one-line ``NSTError``."""
+        """Return a checked copy with names normalized, or raise a one-line ``NSTError``.
+
+        A copy that was already checked is returned as it is, so a run is checked once.
+        """
+        if self.is_checked:
+            return self
+        return self._validated()._marked()
+
+    def _validated(self) -> "Settings":
         arch = get_architecture(self.architecture)
         values = asdict(self)
         values["architecture"] = arch.name
         values["weights"] = normalize_weights(self.weights)
         _check_int("max_dim", self.max_dim, *MAX_DIM_RANGE, hint="the long side in pixels")
         _check_int("steps", self.steps, 1, MAX_STEPS)
-        _check_float("learning_rate", self.learning_rate, 0.0, 1.0, lower_open=True, hint="try 0.02")
+        _check_float(
+            "learning_rate", self.learning_rate, 0.0, 1.0, lower_open=True, hint="try 0.02"
+        )
         for name in ("content_weight", "style_weight", "tv_weight"):
-            value = values[name]
-            if value is None:
-                values[name] = getattr(arch, name)
-            else:
-                _check_float(name, value, 0.0, 1e12)
-        if not any(values[name] for name in ("content_weight", "style_weight", "tv_weight")):
+            if values[name] is not None:
+                _check_float(name, values[name], 0.0, 1e12)
+                values[name] = float(values[name])
+        if not any(
+            getattr(arch, name) if values[name] is None else values[name] for name in _LOSS_WEIGHTS
+        ):
             raise NSTError(
-                "content_weight, style_weight and tv_weight are all 0, so there is nothing to optimise; "
+                "content_weight, style_weight and tv_weight are all 0, so there is nothing to optimize; "
                 f"give style_weight a positive value (the default is {arch.style_weight:g})"
             )
         if self.init not in INITS:
             raise NSTError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
         if self.step_mode not in STEP_MODES:
-            raise NSTError(f"unknown step mode {self.step_mode!r}; choose one of {', '.join(STEP_MODES)}")
+            raise NSTError(
+                f"unknown step mode {self.step_mode!r}; choose one of {', '.join(STEP_MODES)}"
+            )
         if self.precision not in PRECISIONS:
-            raise NSTError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+            raise NSTError(
+                f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}"
+            )
         if self.seed is not None:
             _check_int("seed", self.seed, 0, 2**31 - 1)
-        for name in ("content_layers", "style_layers"):  # the architecture's defaults where not given
-            values[name] = tuple(values[name] or getattr(arch, name))
+        for name in ("content_layers", "style_layers"):
+            if values[name] is not None:
+                values[name] = tuple(values[name])
+                if not values[name]:
+                    raise NSTError(
+                        f"{name} is empty; name at least one layer, or None for the architecture's"
+                    )
         return Settings(**values)
+
+    def for_architecture(self, arch: Architecture, weights: Any) -> "Settings":
+        """This checked request run on ``arch`` with ``weights``, its loss weights and layers filled in
+        from the architecture where they were left as None."""
+        if not self.is_checked:
+            raise NSTError("check the settings first: settings.checked()")
+        values = {
+            name: getattr(arch, name)
+            for name in (*_LOSS_WEIGHTS, *_LAYERS)
+            if getattr(self, name) is None
+        }
+        return replace(self, architecture=arch.name, weights=weights, **values)._marked()
+
+    def updated(self, **changes: Any) -> "Settings":
+        """A checked copy with ``changes`` (for example ``steps=50``), checked again."""
+        return replace(self, **changes).checked()
+
+
+DEFAULTS = Settings()
+"""The course's defaults: the command line's options and the notebooks' parameters start here."""
+
+_LOSS_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
+_LAYERS = ("content_layers", "style_layers")
 
 
 def _is_int(value: Any) -> bool:
@@ -79,7 +138,9 @@ def _is_int(value: Any) -> bool:
 def _check_int(name: str, value: Any, low: int, high: int, hint: str = "") -> None:
     if not _is_int(value) or not low <= value <= high:
         extra = f" ({hint})" if hint else ""
-        raise NSTError(f"{name}={value!r} is out of range; use a whole number from {low} to {high}{extra}")
+        raise NSTError(
+            f"{name}={value!r} is out of range; use a whole number from {low} to {high}{extra}"
+        )
 
 
 def _check_float(
@@ -93,4 +154,6 @@ def _check_float(
     if math.isnan(number) or too_low or number > high:
         bracket = "(" if lower_open else "["
         extra = f"; {hint}" if hint else ""
-        raise NSTError(f"{name}={value!r} is out of range; use a number in {bracket}{low:g}, {high:g}]{extra}")
+        raise NSTError(
+            f"{name}={value!r} is out of range; use a number in {bracket}{low:g}, {high:g}]{extra}"
+        )

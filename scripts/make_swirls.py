@@ -12,7 +12,15 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 SIZE = 512
-PALETTE = [(18, 38, 92), (32, 74, 150), (70, 120, 190), (120, 170, 220), (235, 205, 80), (250, 235, 160), (20, 60, 70)]
+PALETTE = [
+    (18, 38, 92),
+    (32, 74, 150),
+    (70, 120, 190),
+    (120, 170, 220),
+    (235, 205, 80),
+    (250, 235, 160),
+    (20, 60, 70),
+]
 
 
 def flow_angle(x: np.ndarray, y: np.ndarray, vortices: np.ndarray) -> np.ndarray:
@@ -28,7 +36,13 @@ def flow_angle(x: np.ndarray, y: np.ndarray, vortices: np.ndarray) -> np.ndarray
 
 def paint(seed: int = 1889) -> Image.Image:
     rng = np.random.default_rng(seed)
-    vortices = np.column_stack([rng.uniform(0, SIZE, 6), rng.uniform(0, SIZE, 6), rng.choice([-1, 1], 6) * rng.uniform(1, 3, 6)])
+    vortices = np.column_stack(
+        [
+            rng.uniform(0, SIZE, 6),
+            rng.uniform(0, SIZE, 6),
+            rng.choice([-1, 1], 6) * rng.uniform(1, 3, 6),
+        ]
+    )
     canvas = Image.new("RGB", (SIZE, SIZE), PALETTE[0])
     draw = ImageDraw.Draw(canvas)
     for _ in range(9000):
@@ -39,7 +53,11 @@ def paint(seed: int = 1889) -> Image.Image:
             angle = flow_angle(np.array([x]), np.array([y]), vortices)[0]
             x, y = x + 4 * np.cos(angle), y + 4 * np.sin(angle)
             points.append((x, y))
-        draw.line(points, fill=tuple(int(c) for c in np.clip(color, 0, 255)), width=int(rng.integers(2, 6)))
+        draw.line(
+            points,
+            fill=tuple(int(c) for c in np.clip(color, 0, 255)),
+            width=int(rng.integers(2, 6)),
+        )
     return canvas.filter(ImageFilter.SMOOTH)
 
 

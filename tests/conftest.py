@@ -18,7 +18,9 @@ def no_downloads(monkeypatch, tmp_path_factory):
     import keras
 
     def offline(fname, origin=None, *args, **kwargs):
-        raise Exception(f"URL fetch failure on {origin}: None -- [Errno -3] Temporary failure in name resolution")
+        raise Exception(
+            f"URL fetch failure on {origin}: None -- [Errno -3] Temporary failure in name resolution"
+        )
 
     monkeypatch.setattr(keras.utils, "get_file", offline)
 
@@ -35,11 +37,13 @@ def synthetic_photo(height: int = 96, width: int = 128, seed: int = 0) -> np.nda
 
 
 def synthetic_texture(height: int = 96, width: int = 128, seed: int = 1) -> np.ndarray:
-    """A [0, 1] batch of one with high-frequency coloured stripes: a 'style'."""
+    """A [0, 1] batch of one with high-frequency colored stripes: a 'style'."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     stripes = 0.5 + 0.5 * np.sin((x + y) / 2.0)
-    image = np.stack([stripes, 1 - stripes, 0.5 * rng.random((height, width))], axis=-1).astype(np.float32)
+    image = np.stack([stripes, 1 - stripes, 0.5 * rng.random((height, width))], axis=-1).astype(
+        np.float32
+    )
     return image[np.newaxis]
 
 

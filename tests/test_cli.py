@@ -42,11 +42,26 @@ def fails(capsys, argv, match, code=2):
 
 
 def stylize_args(content, style, output, *extra):
-    return ["stylize", str(content), str(style), "-o", str(output), "--max-dim", "48", "--steps", "2", *extra]
+    return [
+        "stylize",
+        str(content),
+        str(style),
+        "-o",
+        str(output),
+        "--max-dim",
+        "48",
+        "--steps",
+        "2",
+        *extra,
+    ]
 
 
 def test_missing_file(capsys, pictures, tmp_path):
-    fails(capsys, stylize_args(tmp_path / "nope.png", pictures[1], tmp_path / "out.png"), "image not found")
+    fails(
+        capsys,
+        stylize_args(tmp_path / "nope.png", pictures[1], tmp_path / "out.png"),
+        "image not found",
+    )
     assert not (tmp_path / "out.png").exists()
 
 
@@ -83,8 +98,10 @@ def test_decompression_bomb(capsys, pictures, tmp_path):
         (["--lr", "0"], "--lr=0.0 is out of range"),
         (["--lr", "nan"], "--lr=nan is out of range"),
         (["--style-weight", "-1"], "--style-weight=-1.0 is out of range"),
-        (["--content-weight", "0", "--style-weight", "0", "--tv-weight", "0"],
-         "--content-weight, --style-weight and --tv-weight are all 0, so there is nothing to optimise"),
+        (
+            ["--content-weight", "0", "--style-weight", "0", "--tv-weight", "0"],
+            "--content-weight, --style-weight and --tv-weight are all 0, so there is nothing to optimize",
+        ),
         (["--weights", "imagenett"], "neither a file nor one of imagenet"),
         (["--save-every", "-5"], "--save-every -5 is negative"),
         (["--steps", "ten"], "invalid int value"),
@@ -107,24 +124,47 @@ def test_output_with_an_unknown_suffix(capsys, pictures, tmp_path):
 
 
 def test_unknown_image_name(capsys, pictures, tmp_path):
-    fails(capsys, stylize_args("mona_lisa", pictures[1], tmp_path / "out.png"), "known images: astronaut")
+    fails(
+        capsys,
+        stylize_args("mona_lisa", pictures[1], tmp_path / "out.png"),
+        "known images: astronaut",
+    )
 
 
 def test_painting_offline_names_its_url(capsys, pictures, tmp_path):
-    line = fails(capsys, stylize_args(pictures[0], "starry_night", tmp_path / "out.png"), "cannot download https://")
+    line = fails(
+        capsys,
+        stylize_args(pictures[0], "starry_night", tmp_path / "out.png"),
+        "cannot download https://",
+    )
     assert "Starry_Night" in line
 
 
 def test_unknown_layer_lists_the_valid_ones(capsys, pictures, tmp_path):
-    line = fails(capsys, stylize_args(*pictures, tmp_path / "out.png", "--weights", "none", "--arch", "vgg16",
-                                      "--style-layers", "block1_conv1,block6_conv1"), "unknown layer(s) block6_conv1")
+    line = fails(
+        capsys,
+        stylize_args(
+            *pictures,
+            tmp_path / "out.png",
+            "--weights",
+            "none",
+            "--arch",
+            "vgg16",
+            "--style-layers",
+            "block1_conv1,block6_conv1",
+        ),
+        "unknown layer(s) block6_conv1",
+    )
     assert "valid layers: block1_conv1" in line
     assert not (tmp_path / "out.png").exists()
 
 
 def test_imagenet_weights_that_cannot_be_downloaded(capsys, pictures, tmp_path):
-    line = fails(capsys, stylize_args(*pictures, tmp_path / "out.png", "--weights", "imagenet"),
-                 "cannot download the ImageNet weights for vgg19")
+    line = fails(
+        capsys,
+        stylize_args(*pictures, tmp_path / "out.png", "--weights", "imagenet"),
+        "cannot download the ImageNet weights for vgg19",
+    )
     assert "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5" in line and "offline-vgg16" in line
     assert not (tmp_path / "out.png").exists()
 
@@ -138,10 +178,23 @@ def test_auto_weights_fall_back_and_write_image_and_record(capsys, pictures, tmp
     assert image.size == (48, 36) and image.mode == "RGB"
     assert (tmp_path / "sub" / "out-step0001.png").exists()
     record = json.loads(output.with_suffix(".json").read_text())
-    assert record["settings"]["architecture"] == "vgg16" and record["settings"]["weights"] == "offline-vgg16"
-    assert record["steps_run"] == 2 and set(record["final_losses"]) == {"total", "content", "style", "tv"}
+    assert (
+        record["settings"]["architecture"] == "vgg16"
+        and record["settings"]["weights"] == "offline-vgg16"
+    )
+    assert record["steps_run"] == 2 and set(record["final_losses"]) == {
+        "total",
+        "content",
+        "style",
+        "tv",
+    }
     assert record["median_step_seconds"] > 0 and record["versions"]["tensorflow"]
-    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["out-step0001.png", "out-step0002.png", "out.json", "out.png"]
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [
+        "out-step0001.png",
+        "out-step0002.png",
+        "out.json",
+        "out.png",
+    ]
 
 
 def test_images_command_lists_shipped_and_paintings(capsys):
@@ -154,26 +207,71 @@ def test_subprocess_error_is_one_line_without_traceback(tmp_path):
     """The real command: exit code, one line on stderr, no traceback."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "nst_helpers", "stylize", str(tmp_path / "missing.jpg"), "swirls", "-o", str(tmp_path / "o.png")],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "nst_helpers",
+            "stylize",
+            str(tmp_path / "missing.jpg"),
+            "swirls",
+            "-o",
+            str(tmp_path / "o.png"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("error: image not found")
-    usage = subprocess.run([sys.executable, "-m", "nst_helpers", "stylize"], capture_output=True, text=True, env=env, timeout=120)
-    assert usage.returncode == 2 and usage.stderr.strip().count("\n") == 0 and "required" in usage.stderr
+    usage = subprocess.run(
+        [sys.executable, "-m", "nst_helpers", "stylize"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert (
+        usage.returncode == 2
+        and usage.stderr.strip().count("\n") == 0
+        and "required" in usage.stderr
+    )
 
 
 def test_ctrl_c_writes_the_image_so_far_and_its_record(pictures, tmp_path):
-    """A real SIGINT during the optimisation: exit 130, with the image and the record written."""
+    """A real SIGINT during the optimization: exit 130, with the image and the record written."""
     import signal
     import time
 
     output = tmp_path / "interrupted.png"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "nst_helpers", "stylize", str(pictures[0]), str(pictures[1]), "-o", str(output),
-         "--max-dim", "64", "--steps", "100000", "--weights", "none", "--arch", "vgg16", "--step-mode", "eager"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "nst_helpers",
+            "stylize",
+            str(pictures[0]),
+            str(pictures[1]),
+            "-o",
+            str(output),
+            "--max-dim",
+            "64",
+            "--steps",
+            "100000",
+            "--weights",
+            "none",
+            "--arch",
+            "vgg16",
+            "--step-mode",
+            "eager",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     for line in process.stdout:  # the line printed once the model is built, just before the loop
         if "steps, step mode" in line:

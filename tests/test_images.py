@@ -43,7 +43,13 @@ def test_resize_keeps_aspect_ratio_and_enlarges_only_when_asked():
     ],
 )
 def test_modes_become_rgb(mode, expected):
-    source = Image.new("L", (40, 40), 128) if mode == "L" else Image.new("1", (40, 40), 1) if mode == "1" else None
+    source = (
+        Image.new("L", (40, 40), 128)
+        if mode == "L"
+        else Image.new("1", (40, 40), 1)
+        if mode == "1"
+        else None
+    )
     if source is None:
         source = gradient(40, 40).convert(mode)
     rgb = to_rgb(source)
@@ -66,8 +72,8 @@ def test_transparency_is_composited_on_white():
 
 
 def test_sixteen_bit_images_are_scaled_not_clipped(tmp_path):
-    array = np.full((40, 40), 32768, dtype=np.uint16)  # mid-grey in 16 bits
-    path = tmp_path / "grey16.png"
+    array = np.full((40, 40), 32768, dtype=np.uint16)  # mid-gray in 16 bits
+    path = tmp_path / "gray16.png"
     Image.fromarray(array).save(path)
     image = load_image(path, max_dim=None)
     assert image.shape == (1, 40, 40, 3)
@@ -172,7 +178,9 @@ def test_decompression_bomb(tmp_path):
 
 def test_url_offline_names_the_url():
     url = "https://example.org/paintings/starry.jpg"
-    with pytest.raises(NSTError, match="cannot download https://example.org/paintings/starry.jpg") as exc:
+    with pytest.raises(
+        NSTError, match="cannot download https://example.org/paintings/starry.jpg"
+    ) as exc:
         load_image(url)
     one_line(exc)
 

@@ -22,12 +22,27 @@ def free_port() -> int:
 
 def test_lab_starts_the_way_make_lab_does_and_lists_every_notebook(tmp_path):
     port, token = free_port(), "course-test-token"
-    command = [sys.executable, str(ROOT / "scripts" / "lab.py"), "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"]
-    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path),
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents", headers={"Authorization": f"token {token}"})
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "lab.py"),
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.port_retries=0",
+    ]
+    env = {
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    server = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path
+    )
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/contents", headers={"Authorization": f"token {token}"}
+    )
     listing, deadline = None, time.monotonic() + 90
     try:
         while listing is None and time.monotonic() < deadline and server.poll() is None:

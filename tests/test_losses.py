@@ -1,4 +1,4 @@
-"""losses: Gram matrix properties and each loss term's behaviour."""
+"""losses: Gram matrix properties and each loss term's behavior."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import pytest
 import tensorflow as tf
 
 from nst_helpers.errors import NSTError
-from nst_helpers.losses import content_loss, gram_matrix, style_loss, total_loss, total_variation_loss
+from nst_helpers.losses import (
+    content_loss,
+    gram_matrix,
+    style_loss,
+    total_loss,
+    total_variation_loss,
+)
 
 
 @pytest.fixture
@@ -24,13 +30,17 @@ def test_gram_is_symmetric_and_positive_semidefinite(features):
 
 def test_gram_is_averaged_over_positions(features):
     flat = features.numpy().reshape(-1, 5)
-    np.testing.assert_allclose(gram_matrix(features)[0].numpy(), flat.T @ flat / flat.shape[0], rtol=1e-5)
+    np.testing.assert_allclose(
+        gram_matrix(features)[0].numpy(), flat.T @ flat / flat.shape[0], rtol=1e-5
+    )
 
 
 def test_gram_ignores_spatial_arrangement(features):
     flat = features.numpy().reshape(-1, 5)
     shuffled = flat[np.random.default_rng(1).permutation(len(flat))].reshape(features.shape)
-    np.testing.assert_allclose(gram_matrix(features).numpy(), gram_matrix(tf.constant(shuffled)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(
+        gram_matrix(features).numpy(), gram_matrix(tf.constant(shuffled)).numpy(), rtol=1e-5
+    )
     # ...whereas the content loss sees the arrangement
     assert content_loss(features, tf.constant(shuffled)).numpy() > 0.1
 
@@ -53,10 +63,15 @@ def test_total_variation_is_high_for_noise():
 
 def test_style_layer_weights(features):
     other = features * 2.0
-    grams, targets = {"a": gram_matrix(other), "b": gram_matrix(other)}, {"a": gram_matrix(features), "b": gram_matrix(features)}
+    grams, targets = (
+        {"a": gram_matrix(other), "b": gram_matrix(other)},
+        {"a": gram_matrix(features), "b": gram_matrix(features)},
+    )
     one = style_loss({"a": grams["a"]}, {"a": targets["a"]}, {"a": 1.0}).numpy()
     assert style_loss(grams, targets).numpy() == pytest.approx(one, rel=1e-5)  # default: 1/2 each
-    assert style_loss(grams, targets, {"a": 3.0, "b": 0.0}).numpy() == pytest.approx(3 * one, rel=1e-5)
+    assert style_loss(grams, targets, {"a": 3.0, "b": 0.0}).numpy() == pytest.approx(
+        3 * one, rel=1e-5
+    )
     with pytest.raises(NSTError, match="unknown layers"):
         style_loss(grams, targets, {"c": 1.0})
 

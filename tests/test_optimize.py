@@ -8,8 +8,8 @@ import tensorflow as tf
 
 from nst_helpers.errors import NSTError
 from nst_helpers.losses import content_loss
-from nst_helpers.models import build_extractor
 from nst_helpers.optimize import stylize
+from nst_helpers.run import prepare_run
 from nst_helpers.settings import Settings
 from nst_helpers.weights import OFFLINE_VGG16
 
@@ -17,77 +17,99 @@ LAYERS = dict(content_layers=("block2_conv2",), style_layers=("block1_conv1", "b
 
 
 @pytest.fixture(scope="module")
-def small_extractor():
-    return build_extractor("vgg16", layers=["block2_conv2", "block1_conv1", "block2_conv1"], weights=None)
+def small_run():
+    """A prepared run with random weights and two small style layers, reused by the mechanics tests."""
+    return prepare_run(
+        architecture="vgg16",
+        weights=None,
+        steps=4,
+        max_dim=128,
+        step_mode="eager",
+        precision="float32",
+        **LAYERS,
+    )
 
 
-def run(photo, texture, extractor, **overrides):
-    settings = dict(architecture="vgg16", weights=None, steps=4, max_dim=128, **LAYERS)
-    settings.update(overrides)
-    return stylize(photo, texture, extractor=extractor, **settings)
+def run(photo, texture, prepared, **changes):
+    return stylize(photo, texture, prepared, **changes)
 
 
-def test_history_best_image_and_range(photo, texture, small_extractor):
-    result = run(photo, texture, small_extractor, steps=5)
+def test_history_best_image_and_range(photo, texture, small_run):
+    result = run(photo, texture, small_run, steps=5)
     assert result.stopped == "finished" and len(result.history) == 5
     assert set(result.history[0]) == {"step", "total", "content", "style", "tv", "seconds"}
     assert result.history[0]["content"] == 0.0  # starts from the content image
     totals = [row["total"] for row in result.history]
     assert result.best_step == int(np.argmin(totals)) + 1
-    assert result.image.shape == photo.shape and 0.0 <= result.image.min() and result.image.max() <= 1.0
+    assert (
+        result.image.shape == photo.shape
+        and 0.0 <= result.image.min()
+        and result.image.max() <= 1.0
+    )
     assert not np.array_equal(result.image, photo)
     assert result.median_step_seconds > 0
 
 
 @pytest.mark.parametrize("init", ["style", "noise"])
-def test_initialisations(photo, texture, small_extractor, init):
-    result = run(photo, texture, small_extractor, steps=1, init=init)
+def test_initializations(photo, texture, small_run, init):
+    result = run(photo, texture, small_run, steps=1, init=init)
     assert result.history[0]["content"] > 0.0
 
 
-def test_seeded_runs_are_reproducible(photo, texture, small_extractor):
-    first = run(photo, texture, small_extractor, init="noise", seed=7)
-    second = run(photo, texture, small_extractor, init="noise", seed=7)
-    other = run(photo, texture, small_extractor, init="noise", seed=8)
+def test_seeded_runs_are_reproducible(photo, texture, small_run):
+    first = run(photo, texture, small_run, init="noise", seed=7)
+    second = run(photo, texture, small_run, init="noise", seed=7)
+    other = run(photo, texture, small_run, init="noise", seed=8)
     np.testing.assert_array_equal(first.image, second.image)
     assert [r["total"] for r in first.history] == [r["total"] for r in second.history]
     assert not np.array_equal(first.image, other.image)
 
 
 @pytest.mark.parametrize("mode", ["function", "xla"])
-def test_compiled_steps_match_eager(photo, texture, small_extractor, mode):
-    eager = run(photo, texture, small_extractor, step_mode="eager")
-    compiled = run(photo, texture, small_extractor, step_mode=mode)
+def test_compiled_steps_match_eager(photo, texture, small_run, mode):
+    eager = run(photo, texture, small_run, step_mode="eager")
+    compiled = run(photo, texture, small_run, step_mode=mode)
     for a, b in zip(eager.history, compiled.history):
         assert b["total"] == pytest.approx(a["total"], rel=1e-3)
-    # Pixels whose gradient is near zero may step either way (Adam normalises), so compare on average.
+    # Pixels whose gradient is near zero may step either way (Adam normalizes), so compare on average.
     assert np.abs(compiled.image - eager.image).mean() < 1e-3
 
 
 def test_auto_weights_fall_back_to_offline_vgg16(photo, texture, capsys):
-    result = stylize(photo[:, :40, :40], texture[:, :40, :40], architecture="resnet50", weights="auto", steps=1)
+    result = stylize(
+        photo[:, :40, :40], texture[:, :40, :40], architecture="resnet50", weights="auto", steps=1
+    )
     assert result.settings.architecture == "vgg16" and result.settings.weights == OFFLINE_VGG16
-    assert "offline VGG16" in result.extras["weights"]
+    assert "offline VGG16" in result.run.weights_label
     assert "NOTE: the ImageNet weights for resnet50 cannot be downloaded" in capsys.readouterr().out
 
 
-def test_notebook_progress_updates_one_image_in_place(photo, texture, small_extractor, capsys):
+def test_notebook_progress_updates_one_image_in_place(photo, texture, small_run, capsys):
     from nst_helpers.progress import NotebookProgress
 
     progress = NotebookProgress(total_steps=4)
-    run(photo, texture, small_extractor, steps=4, callback=progress, callback_every=2)
+    run(photo, texture, small_run, steps=4, callback=progress, callback_every=2)
     assert progress.bar.n == 4
-    assert capsys.readouterr().out.count("IPython.core.display.Image") >= 2  # outside a notebook, the repr
+    assert (
+        capsys.readouterr().out.count("IPython.core.display.Image") >= 2
+    )  # outside a notebook, the repr
 
 
-def test_callback_every_n_steps(photo, texture, small_extractor):
+def test_callback_every_n_steps(photo, texture, small_run):
     seen = []
-    run(photo, texture, small_extractor, steps=5, callback=lambda s, img, losses: seen.append(s), callback_every=2)
+    run(
+        photo,
+        texture,
+        small_run,
+        steps=5,
+        callback=lambda s, img, losses: seen.append(s),
+        callback_every=2,
+    )
     assert seen == [2, 4, 5]
 
 
-def test_time_limit_stops_after_at_least_one_step(photo, texture, small_extractor):
-    result = run(photo, texture, small_extractor, steps=50, max_seconds=0.0)
+def test_time_limit_stops_after_at_least_one_step(photo, texture, small_run):
+    result = run(photo, texture, small_run, steps=50, max_seconds=0.0)
     assert result.stopped == "time limit" and len(result.history) == 1
     assert "1 of 50 steps" in result.message
 
@@ -98,7 +120,7 @@ def test_mixed_precision_runs_in_every_mode_close_to_float32(photo, texture, mod
     settings = dict(architecture="vgg16", weights=OFFLINE_VGG16, steps=3, step_mode=mode, **LAYERS)
     full = stylize(photo, texture, precision="float32", **settings)
     mixed = stylize(photo, texture, precision="mixed", **settings)
-    assert mixed.extras["policy"] in ("mixed_bfloat16", "mixed_float16") and full.extras["policy"] == "float32"
+    assert mixed.run.policy in ("mixed_bfloat16", "mixed_float16") and full.run.policy == "float32"
     assert mixed.image.dtype == np.float32
     for a, b in zip(full.history, mixed.history):
         assert b["total"] == pytest.approx(a["total"], rel=0.05)
@@ -135,23 +157,23 @@ def test_auto_precision_on_gpus_needs_tensor_cores(monkeypatch):
     assert precision.choose_policy("auto")[0] == "float32"
 
 
-def test_ctrl_c_returns_what_it_has(photo, texture, small_extractor):
+def test_ctrl_c_returns_what_it_has(photo, texture, small_run):
     def interrupt(step, image, losses):
         if step == 3:
             raise KeyboardInterrupt
 
-    result = run(photo, texture, small_extractor, steps=10, callback=interrupt, callback_every=1)
+    result = run(photo, texture, small_run, steps=10, callback=interrupt, callback_every=1)
     assert result.stopped == "interrupted" and len(result.history) == 3
     assert "interrupted after 3 of 10 steps" in result.message
     assert np.isfinite(result.image).all() and np.isfinite(result.best_image).all()
 
 
-def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_image(photo, texture, small_extractor):
+def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_image(photo, texture, small_run):
     def poison(step, image, losses):  # a pixel becomes NaN after step 2, so step 3's loss is NaN
         if step == 2:
             image[0, 0, 0, 0].assign(float("nan"))
 
-    result = run(photo, texture, small_extractor, steps=5, callback=poison, callback_every=1)
+    result = run(photo, texture, small_run, steps=5, callback=poison, callback_every=1)
     assert result.stopped == "not finite" and len(result.history) == 2
     assert "NaN or infinite at step 3" in result.message and "learning rate" in result.message
     assert np.isfinite(result.best_image).all()
@@ -176,19 +198,29 @@ def test_settings_out_of_range(overrides, match):
 
 
 def test_real_stylization_with_offline_vgg16():
-    """A few dozen steps with trained features: style loss falls far, content stays recognisable."""
+    """A few dozen steps with trained features: style loss falls far, content stays recognizable."""
     from nst_helpers.images import load_image
 
     content = load_image("chelsea", max_dim=128)
     style = load_image("swirls", max_dim=128)
-    extractor = build_extractor("vgg16", weights=OFFLINE_VGG16)
-    result = stylize(content, style, extractor=extractor, architecture="vgg16", weights=OFFLINE_VGG16,
-                     steps=40, step_mode="function")
+    prepared = prepare_run(
+        architecture="vgg16",
+        weights=OFFLINE_VGG16,
+        steps=40,
+        step_mode="function",
+        precision="float32",
+    )
+    extractor = prepared.extractor
+    result = stylize(content, style, prepared)
     first, last = result.history[0], result.history[-1]
     assert last["style"] < 0.2 * first["style"], (first, last)
-    # Recognisable: the result's content features are far closer to the photo's than the style image's are.
+    # Recognizable: the result's content features are far closer to the photo's than the style image's are.
     layer = extractor.output_names[0] if hasattr(extractor, "output_names") else "block5_conv2"
     features = lambda image: extractor(tf.constant(image))["block5_conv2"]  # noqa: E731
-    style_distance = float(content_loss(features(tf.image.resize(style, content.shape[1:3]).numpy()), features(content)))
+    style_distance = float(
+        content_loss(
+            features(tf.image.resize(style, content.shape[1:3]).numpy()), features(content)
+        )
+    )
     assert last["content"] < 0.5 * style_distance, (last["content"], style_distance, layer)
     assert result.stopped == "finished"

@@ -27,7 +27,9 @@ def test_matches_keras_preprocess_input(name, photo):
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_round_trip(name, photo):
     mode = ARCHITECTURES[name].preprocessing
-    np.testing.assert_allclose(np.asarray(deprocess(preprocess(photo, mode), mode)), photo, atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(deprocess(preprocess(photo, mode), mode)), photo, atol=1e-5
+    )
 
 
 def test_channels_are_reversed_to_bgr():

@@ -39,13 +39,34 @@ def unprivileged(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return command
     setpriv = shutil.which("setpriv")
-    assert setpriv, "running as root, these tests need setpriv (util-linux) to drop CAP_DAC_OVERRIDE"
+    assert setpriv, (
+        "running as root, these tests need setpriv (util-linux) to drop CAP_DAC_OVERRIDE"
+    )
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
 
 
 def cli(pictures, output, *extra, steps="100000") -> list[str]:
-    return [sys.executable, "-m", "nst_helpers", "stylize", str(pictures[0]), str(pictures[1]), "-o", str(output),
-            "--max-dim", "64", "--steps", steps, "--weights", "none", "--arch", "vgg16", "--step-mode", "eager", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "nst_helpers",
+        "stylize",
+        str(pictures[0]),
+        str(pictures[1]),
+        "-o",
+        str(output),
+        "--max-dim",
+        "64",
+        "--steps",
+        steps,
+        "--weights",
+        "none",
+        "--arch",
+        "vgg16",
+        "--step-mode",
+        "eager",
+        *extra,
+    ]
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -56,9 +77,16 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def start(command: list[str], env: dict[str, str], **popen) -> subprocess.Popen:
-    """Start a run and return once its optimisation loop has begun."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-                               **popen)
+    """Start a run and return once its optimization loop has begun."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        **popen,
+    )
     for line in process.stdout:
         if HEADER in line:
             break
@@ -81,10 +109,18 @@ def test_read_only_folder_is_refused_before_any_work(pictures, tmp_path):
     folder = tmp_path / "read-only"
     folder.mkdir()
     folder.chmod(0o555)
-    done = subprocess.run(unprivileged(cli(pictures, folder / "out.png")), capture_output=True, text=True,
-                          env=environment(tmp_path), cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        unprivileged(cli(pictures, folder / "out.png")),
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
-    assert stderr_lines(done.stderr) == [f"error: cannot write in {folder}: permission denied; choose another output folder"]
+    assert stderr_lines(done.stderr) == [
+        f"error: cannot write in {folder}: permission denied; choose another output folder"
+    ]
     assert HEADER not in done.stdout  # refused before the model was built
     assert list(folder.iterdir()) == []
 
@@ -102,7 +138,9 @@ def under_a_file(folder: Path) -> Path:
         (lambda t: t / "out.png", None),  # control: the same call succeeds
     ],
 )
-def test_bad_output_places_are_one_line_before_the_run(capsys, pictures, tmp_path, make_output, match):
+def test_bad_output_places_are_one_line_before_the_run(
+    capsys, pictures, tmp_path, make_output, match
+):
     output = make_output(tmp_path)
     code = main(cli(pictures, output, steps="1")[3:])
     err = capsys.readouterr().err
@@ -113,7 +151,9 @@ def test_bad_output_places_are_one_line_before_the_run(capsys, pictures, tmp_pat
     assert "Traceback" not in err
 
 
-def test_folder_made_read_only_during_the_run_keeps_the_image_in_the_temporary_folder(pictures, tmp_path):
+def test_folder_made_read_only_during_the_run_keeps_the_image_in_the_temporary_folder(
+    pictures, tmp_path
+):
     folder = tmp_path / "out"
     folder.mkdir()
     env = environment(tmp_path)
@@ -123,7 +163,10 @@ def test_folder_made_read_only_during_the_run_keeps_the_image_in_the_temporary_f
     out, err = process.communicate(timeout=120)
     assert process.returncode == 2, err
     last = stderr_lines(err)[-1]
-    assert last.startswith(f"error: cannot write {folder / 'out.png'}: permission denied") and "was kept at" in last
+    assert (
+        last.startswith(f"error: cannot write {folder / 'out.png'}: permission denied")
+        and "was kept at" in last
+    )
     kept = sorted((tmp_path / "tmp").glob("nst-rescued-*"))
     assert [p.suffix for p in kept] == [".json", ".png"], kept
     assert str(kept[1]) in last and Image.open(kept[1]).size == (64, 48)
@@ -148,7 +191,10 @@ def test_a_record_of_ours_is_replaced_with_the_image(capsys, pictures, tmp_path)
     first = json.loads(output.with_suffix(".json").read_text())
     assert main(cli(pictures, output, steps="2")[3:]) == 0
     second = json.loads(output.with_suffix(".json").read_text())
-    assert first["written_by"].startswith("nst_helpers") and (first["steps_run"], second["steps_run"]) == (1, 2)
+    assert first["written_by"].startswith("nst_helpers") and (
+        first["steps_run"],
+        second["steps_run"],
+    ) == (1, 2)
 
 
 def test_a_record_that_cannot_be_written_is_reported_exactly(pictures, tmp_path):
@@ -171,11 +217,23 @@ def test_a_record_that_cannot_be_written_is_reported_exactly(pictures, tmp_path)
 @pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_outputs_follow_the_umask(pictures, tmp_path, umask, expected):
     output = tmp_path / "out.png"
-    done = subprocess.run(cli(pictures, output, "--save-every", "1", steps="2"), capture_output=True, text=True,
-                          env=environment(tmp_path), cwd=ROOT, timeout=120, preexec_fn=lambda: os.umask(umask))
+    done = subprocess.run(
+        cli(pictures, output, "--save-every", "1", steps="2"),
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+        preexec_fn=lambda: os.umask(umask),
+    )
     assert done.returncode == 0, done.stderr
     written = sorted(tmp_path.glob("out*"))
-    assert [p.name for p in written] == ["out-step0001.png", "out-step0002.png", "out.json", "out.png"]
+    assert [p.name for p in written] == [
+        "out-step0001.png",
+        "out-step0002.png",
+        "out.json",
+        "out.png",
+    ]
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in written} == {oct(expected)}
 
 
@@ -192,7 +250,9 @@ def test_replacing_a_file_keeps_its_mode(tmp_path):
 # 4. Signals other than Ctrl-C ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name
+)
 def test_a_signal_writes_the_best_image_so_far_and_its_record(pictures, tmp_path, signum):
     output = tmp_path / "out.png"
     process = start(cli(pictures, output), environment(tmp_path))
@@ -208,14 +268,48 @@ def test_a_signal_writes_the_best_image_so_far_and_its_record(pictures, tmp_path
     assert hidden_files(tmp_path) == []
 
 
+def test_a_signal_during_the_loop_stops_it_between_two_steps(photo, texture):
+    """No exception is raised inside TensorFlow's code: the loop sees the signal at its next step."""
+    from nst_helpers.optimize import stylize
+    from nst_helpers.signals import stop_on_signals
+
+    def send(step, image, losses):
+        if step == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with stop_on_signals():
+        result = stylize(
+            photo,
+            texture,
+            architecture="vgg16",
+            weights=None,
+            steps=10,
+            max_dim=128,
+            callback=send,
+            callback_every=1,
+        )
+    assert result.stopped == "interrupted" and result.interrupted_by == signal.SIGTERM
+    assert (
+        len(result.history) == 2 and "interrupted by SIGTERM after 2 of 10 steps" in result.message
+    )
+
+
 def test_a_signal_before_the_loop_writes_nothing_and_says_so(pictures, tmp_path):
-    process = subprocess.Popen(cli(pictures, tmp_path / "out.png"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=environment(tmp_path), cwd=ROOT)
+    process = subprocess.Popen(
+        cli(pictures, tmp_path / "out.png"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+    )
     time.sleep(1.0)  # importing TensorFlow
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 143, err
-    assert stderr_lines(err) == ["stopped: interrupted before the optimisation started; nothing was written"]
+    assert stderr_lines(err) == [
+        "stopped: interrupted before the optimization started; nothing was written"
+    ]
     assert not (tmp_path / "out.png").exists()
 
 
@@ -238,14 +332,29 @@ def test_a_write_interrupted_midway_leaves_the_old_file_and_no_temporary_file(tm
 
 
 @pytest.mark.parametrize("role", ["content", "style"])
-def test_an_elongated_image_is_refused_with_the_size_the_network_would_see(capsys, pictures, tmp_path, role):
+def test_an_elongated_image_is_refused_with_the_size_the_network_would_see(
+    capsys, pictures, tmp_path, role
+):
     banner = tmp_path / "banner.png"
     Image.new("RGB", (2000, 40), "red").save(banner)
     images = (banner, pictures[1]) if role == "content" else (pictures[0], banner)
-    code = main(["stylize", str(images[0]), str(images[1]), "-o", str(tmp_path / "o.png"), "--max-dim", "512"])
+    code = main(
+        [
+            "stylize",
+            str(images[0]),
+            str(images[1]),
+            "-o",
+            str(tmp_path / "o.png"),
+            "--max-dim",
+            "512",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and len(stderr_lines(err)) == 1, err
-    assert "is 2000x40 px, so the network would see 512x10 px" in err and "use --max-dim 1600 or more" in err
+    assert (
+        "is 2000x40 px, so the network would see 512x10 px" in err
+        and "use --max-dim 1600 or more" in err
+    )
 
 
 def test_images_are_not_enlarged_unless_asked(capsys, tmp_path):
@@ -254,8 +363,26 @@ def test_images_are_not_enlarged_unless_asked(capsys, tmp_path):
     assert load_image("chelsea", 3000).shape == (1, 300, 451, 3)
     assert load_image("chelsea", 902, upscale=True).shape == (1, 600, 902, 3)
     output = tmp_path / "o.png"
-    assert main(["stylize", "chelsea", "swirls", "-o", str(output), "--max-dim", "3000", "--steps", "1",
-                 "--weights", "none", "--arch", "vgg16"]) == 0
+    assert (
+        main(
+            [
+                "stylize",
+                "chelsea",
+                "swirls",
+                "-o",
+                str(output),
+                "--max-dim",
+                "3000",
+                "--steps",
+                "1",
+                "--weights",
+                "none",
+                "--arch",
+                "vgg16",
+            ]
+        )
+        == 0
+    )
     assert Image.open(output).size == (451, 300)
 
 
@@ -274,13 +401,30 @@ def test_flops_are_counted_from_the_layer_shapes():
 def test_a_run_too_large_for_memory_is_refused_and_a_slow_one_announced():
     from nst_helpers.estimate import RunCost, check_run_cost
 
-    fits = RunCost(gflop_per_step=10, seconds_per_step=0.1, memory_gib=2, available_gib=20, machine_gflops=100)
+    fits = RunCost(
+        gflop_per_step=10, seconds_per_step=0.1, memory_gib=2, available_gib=20, machine_gflops=100
+    )
     assert check_run_cost(fits, steps=300, max_dim=512) is None
-    slow = RunCost(gflop_per_step=4000, seconds_per_step=40, memory_gib=12, available_gib=20, machine_gflops=100)
+    slow = RunCost(
+        gflop_per_step=4000,
+        seconds_per_step=40,
+        memory_gib=12,
+        available_gib=20,
+        machine_gflops=100,
+    )
     notice = check_run_cost(slow, steps=300, max_dim=3000)
     assert "about 40 s per step (300 steps: 3 h 20 min)" in notice and "12.0 GiB" in notice
-    huge = RunCost(gflop_per_step=9000, seconds_per_step=90, memory_gib=41, available_gib=20, machine_gflops=100)
-    with pytest.raises(NSTError, match=r"needs about 41 GiB of memory but 20 GiB are available; use max_dim \d+ or less"):
+    huge = RunCost(
+        gflop_per_step=9000,
+        seconds_per_step=90,
+        memory_gib=41,
+        available_gib=20,
+        machine_gflops=100,
+    )
+    with pytest.raises(
+        NSTError,
+        match=r"needs about 41 GiB of memory but 20 GiB are available; use max_dim \d+ or less",
+    ):
         check_run_cost(huge, steps=300, max_dim=4096)
 
 
@@ -295,15 +439,22 @@ def test_stylize_accepts_what_a_notebook_user_passes():
     gray_texture = rng.random((48, 48)).astype(np.float32)  # (H, W) in [0, 1]
     pil_texture = Image.fromarray((gray_texture * 255).astype(np.uint8))
     for style in (gray_texture, pil_texture):
-        result = stylize(uint8_photo, style, architecture="vgg16", weights=None, steps=1, max_dim=64)
+        result = stylize(
+            uint8_photo, style, architecture="vgg16", weights=None, steps=1, max_dim=64
+        )
         assert result.image.shape == (1, 40, 56, 3)
-        np.testing.assert_allclose(result.history[0]["content"], 0.0)  # started from the photo, scaled to [0, 1]
+        np.testing.assert_allclose(
+            result.history[0]["content"], 0.0
+        )  # started from the photo, scaled to [0, 1]
 
 
 @pytest.mark.parametrize(
     "array, match",
     [
-        (np.full((40, 40, 3), 200.0, np.float32), "float values from 200 to 200; pass floats in [0, 1]"),
+        (
+            np.full((40, 40, 3), 200.0, np.float32),
+            "float values from 200 to 200; pass floats in [0, 1]",
+        ),
         (np.full((40, 40, 3), np.nan, np.float32), "NaN or infinite values"),
         (np.zeros((8, 8, 3), np.float32), "each side must be at least 32 px"),
         (np.zeros((2, 40, 40, 3), np.float32), "a batch of 2 images"),
@@ -324,7 +475,9 @@ def test_load_image_takes_pil_images_and_arrays():
     from nst_helpers.images import load_image
 
     pil = Image.new("RGBA", (80, 60), (255, 0, 0, 0))
-    assert load_image(pil, 64).shape == (1, 48, 64, 3) and load_image(pil, 64).min() == 1.0  # transparent -> white
+    assert (
+        load_image(pil, 64).shape == (1, 48, 64, 3) and load_image(pil, 64).min() == 1.0
+    )  # transparent -> white
     array = np.zeros((1, 60, 80, 3), np.uint8)
     assert load_image(array, None).shape == (1, 60, 80, 3)
     assert load_image(np.full((60, 80), 65535, np.uint16), None).max() == 1.0
@@ -337,8 +490,14 @@ def test_an_unreadable_file_is_called_unreadable(pictures, tmp_path):
     secret = tmp_path / "secret.png"
     shutil.copy(pictures[0], secret)
     secret.chmod(0o000)
-    done = subprocess.run(unprivileged(cli((secret, pictures[1]), tmp_path / "o.png", steps="1")),
-                          capture_output=True, text=True, env=environment(tmp_path), cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        unprivileged(cli((secret, pictures[1]), tmp_path / "o.png", steps="1")),
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert stderr_lines(done.stderr) == [
         f"error: cannot read {secret}: permission denied; check its permissions or copy it somewhere readable"
@@ -349,7 +508,9 @@ def test_a_large_real_photo_is_not_called_a_decompression_bomb(tmp_path):
     from nst_helpers.images import load_image
 
     path = tmp_path / "95mp.png"
-    Image.new("1", (9800, 9700), 1).save(path)  # 95 megapixels, over Pillow's own 89-megapixel warning
+    Image.new("1", (9800, 9700), 1).save(
+        path
+    )  # 95 megapixels, over Pillow's own 89-megapixel warning
     assert load_image(path, 64).shape == (1, 63, 64, 3)
 
 
@@ -367,9 +528,14 @@ def test_a_float_image_with_nan_pixels_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "raised, expected",
     [
-        ("URL fetch failure on U: None -- [Errno -3] Temporary failure in name resolution",
-         "cannot download https://example.org/a.jpg: [Errno -3] Temporary failure in name resolution; with no network"),
-        ("URL fetch failure on U: 404 -- Not Found", "cannot download https://example.org/a.jpg: HTTP 404 Not Found; check the URL"),
+        (
+            "URL fetch failure on U: None -- [Errno -3] Temporary failure in name resolution",
+            "cannot download https://example.org/a.jpg: [Errno -3] Temporary failure in name resolution; with no network",
+        ),
+        (
+            "URL fetch failure on U: 404 -- Not Found",
+            "cannot download https://example.org/a.jpg: HTTP 404 Not Found; check the URL",
+        ),
     ],
 )
 def test_a_failed_download_names_its_cause(monkeypatch, raised, expected):
@@ -390,8 +556,14 @@ def test_a_failed_download_names_its_cause(monkeypatch, raised, expected):
 
 
 def test_a_command_line_run_prints_only_its_own_lines(pictures, tmp_path):
-    done = subprocess.run(cli(pictures, tmp_path / "out.png", "--save-every", "1", steps="2"), capture_output=True,
-                          text=True, env=environment(tmp_path), cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        cli(pictures, tmp_path / "out.png", "--save-every", "1", steps="2"),
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     for line in stderr_lines(done.stderr):  # only the progress bar
         assert line.startswith("out.png: "), line
@@ -400,7 +572,15 @@ def test_a_command_line_run_prints_only_its_own_lines(pictures, tmp_path):
 
 
 def test_a_failing_run_after_tensorflow_loaded_prints_one_line(pictures, tmp_path):
-    done = subprocess.run(cli(pictures, tmp_path / "out.png", "--style-layers", "block9_conv1", steps="1"),
-                          capture_output=True, text=True, env=environment(tmp_path), cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        cli(pictures, tmp_path / "out.png", "--style-layers", "block9_conv1", steps="1"),
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 2
-    assert len(stderr_lines(done.stderr)) == 1 and done.stderr.startswith("error: unknown layer(s) block9_conv1")
+    assert len(stderr_lines(done.stderr)) == 1 and done.stderr.startswith(
+        "error: unknown layer(s) block9_conv1"
+    )
