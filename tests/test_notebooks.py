@@ -91,39 +91,40 @@ def test_template(path):
         assert name in declared, f"papermill does not see parameter {name} in the parameters cell"
 
 
+def run_nbval(path: Path) -> subprocess.CompletedProcess:
+    """Execute every cell of ``path`` with nbval in a fresh kernel of this environment, offline."""
+    env = {
+        **os.environ,
+        **NO_NETWORK,
+        "KERAS_HOME": str(path.parent / "keras_home"),
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "--nbval-current-env",
+        "--nbval-cell-timeout=600",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        str(path),
+    ]
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=path.parent, env=env, timeout=1200
+    )
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_runs_top_to_bottom(path, tmp_path):
     prepared = tmp_path / path.name
     papermill.execute_notebook(
         str(path), str(prepared), parameters=TINY[path.stem], prepare_only=True, progress_bar=False
     )
-    env = {
-        **os.environ,
-        **NO_NETWORK,
-        "KERAS_HOME": str(tmp_path / "keras_home"),
-        "MPLBACKEND": "Agg",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "PYTHONPATH": str(ROOT),
-    }
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval-lax",
-            "--nbval-current-env",
-            "--nbval-cell-timeout=600",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            str(prepared),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=1200,
-    )
+    done = run_nbval(prepared)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 
@@ -175,25 +176,7 @@ def test_nbval_catches_a_failing_cell(tmp_path):
     }
     path = tmp_path / "broken.ipynb"
     nbformat.write(broken, path)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval-lax",
-            "--nbval-current-env",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=300,
-    )
+    done = run_nbval(path)
     assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
 
 

@@ -76,6 +76,19 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path / "tmp"), **extra}
 
 
+def run_cli(command: list[str], tmp_path: Path, **options) -> subprocess.CompletedProcess:
+    """Run a command line to its end in a user's environment."""
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        cwd=ROOT,
+        timeout=120,
+        **options,
+    )
+
+
 def start(command: list[str], env: dict[str, str], **popen) -> subprocess.Popen:
     """Start a run and return once its optimization loop has begun."""
     process = subprocess.Popen(
@@ -109,14 +122,7 @@ def test_read_only_folder_is_refused_before_any_work(pictures, tmp_path):
     folder = tmp_path / "read-only"
     folder.mkdir()
     folder.chmod(0o555)
-    done = subprocess.run(
-        unprivileged(cli(pictures, folder / "out.png")),
-        capture_output=True,
-        text=True,
-        env=environment(tmp_path),
-        cwd=ROOT,
-        timeout=120,
-    )
+    done = run_cli(unprivileged(cli(pictures, folder / "out.png")), tmp_path)
     assert done.returncode == 2, done.stderr
     assert stderr_lines(done.stderr) == [
         f"error: cannot write in {folder}: permission denied; choose another output folder"
@@ -217,15 +223,8 @@ def test_a_record_that_cannot_be_written_is_reported_exactly(pictures, tmp_path)
 @pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_outputs_follow_the_umask(pictures, tmp_path, umask, expected):
     output = tmp_path / "out.png"
-    done = subprocess.run(
-        cli(pictures, output, "--save-every", "1", steps="2"),
-        capture_output=True,
-        text=True,
-        env=environment(tmp_path),
-        cwd=ROOT,
-        timeout=120,
-        preexec_fn=lambda: os.umask(umask),
-    )
+    command = cli(pictures, output, "--save-every", "1", steps="2")
+    done = run_cli(command, tmp_path, preexec_fn=lambda: os.umask(umask))
     assert done.returncode == 0, done.stderr
     written = sorted(tmp_path.glob("out*"))
     assert [p.name for p in written] == [
@@ -490,13 +489,8 @@ def test_an_unreadable_file_is_called_unreadable(pictures, tmp_path):
     secret = tmp_path / "secret.png"
     shutil.copy(pictures[0], secret)
     secret.chmod(0o000)
-    done = subprocess.run(
-        unprivileged(cli((secret, pictures[1]), tmp_path / "o.png", steps="1")),
-        capture_output=True,
-        text=True,
-        env=environment(tmp_path),
-        cwd=ROOT,
-        timeout=120,
+    done = run_cli(
+        unprivileged(cli((secret, pictures[1]), tmp_path / "o.png", steps="1")), tmp_path
     )
     assert done.returncode == 2
     assert stderr_lines(done.stderr) == [
@@ -556,14 +550,7 @@ def test_a_failed_download_names_its_cause(monkeypatch, raised, expected):
 
 
 def test_a_command_line_run_prints_only_its_own_lines(pictures, tmp_path):
-    done = subprocess.run(
-        cli(pictures, tmp_path / "out.png", "--save-every", "1", steps="2"),
-        capture_output=True,
-        text=True,
-        env=environment(tmp_path),
-        cwd=ROOT,
-        timeout=120,
-    )
+    done = run_cli(cli(pictures, tmp_path / "out.png", "--save-every", "1", steps="2"), tmp_path)
     assert done.returncode == 0, done.stderr
     for line in stderr_lines(done.stderr):  # only the progress bar
         assert line.startswith("out.png: "), line
@@ -572,13 +559,8 @@ def test_a_command_line_run_prints_only_its_own_lines(pictures, tmp_path):
 
 
 def test_a_failing_run_after_tensorflow_loaded_prints_one_line(pictures, tmp_path):
-    done = subprocess.run(
-        cli(pictures, tmp_path / "out.png", "--style-layers", "block9_conv1", steps="1"),
-        capture_output=True,
-        text=True,
-        env=environment(tmp_path),
-        cwd=ROOT,
-        timeout=120,
+    done = run_cli(
+        cli(pictures, tmp_path / "out.png", "--style-layers", "block9_conv1", steps="1"), tmp_path
     )
     assert done.returncode == 2
     assert len(stderr_lines(done.stderr)) == 1 and done.stderr.startswith(
