@@ -72,17 +72,16 @@ def run_one(
 
 
 def quality_check(size: int, steps: int) -> dict[str, Any]:
-    """Mixed vs float32 after ``steps`` steps with real features: final total loss, evaluated in float32."""
+    """Mixed vs float32 after ``steps`` steps with real features: the final total loss of each image,
+    both evaluated in float32 with the runs' own loss (same weights, same layer balance)."""
     import tensorflow as tf
 
-    from .architectures import get_architecture
-    from .losses import gram_matrix, total_loss
-    from .models import build_extractor
+    from .losses import gram_matrix, style_layer_weights, total_loss
     from .optimize import stylize
+    from .run import prepare_run
     from .weights import OFFLINE_VGG16
 
     content, style = bench_images(size)
-    arch = get_architecture("vgg16")
     runs = {
         p: stylize(
             content,
@@ -90,32 +89,36 @@ def quality_check(size: int, steps: int) -> dict[str, Any]:
             architecture="vgg16",
             weights=OFFLINE_VGG16,
             steps=steps,
-            step_mode="xla",
             precision=p,
             max_dim=size,
         )
         for p in COMPARED_PRECISIONS
     }
-    judge = build_extractor("vgg16", weights=OFFLINE_VGG16)  # float32
-    content_targets = {n: judge(content)[n] for n in arch.content_layers}
-    style_targets = {n: gram_matrix(judge(style)[n]) for n in arch.style_layers}
+    judge = prepare_run(runs["float32"].settings)  # float32, the same layers and loss weights
+    settings, extractor = judge.settings, judge.extractor
+    content_targets = {n: extractor(content)[n] for n in settings.content_layers}
+    style_targets = {n: gram_matrix(extractor(style)[n]) for n in settings.style_layers}
+    layer_weights = style_layer_weights(
+        style_targets, settings.style_balance, settings.style_layer_weights
+    )
     final = {}
     for precision, run in runs.items():
         image = tf.constant(run.image)
         losses = total_loss(
-            judge(image),
+            extractor(image),
             image,
             content_targets,
             style_targets,
-            arch.content_weight,
-            arch.style_weight,
-            arch.tv_weight,
+            settings.content_weight,
+            settings.style_weight,
+            settings.tv_weight,
+            layer_weights,
         )
         final[precision] = float(losses["total"])
     return {
         "size": size,
         "steps": steps,
-        "policy": runs["mixed"].extras["policy"],
+        "policy": runs["mixed"].run.policy,
         "float32_total": final["float32"],
         "mixed_total": final["mixed"],
         "relative_difference": abs(final["mixed"] - final["float32"]) / final["float32"],

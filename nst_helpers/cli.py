@@ -20,7 +20,7 @@ from .errors import NSTError
 from .images import load_image, save_image
 from .outputs import check_output, snapshot_path, write_results
 from .precision import PRECISIONS
-from .settings import DEFAULTS, INITS, STEP_MODES, Settings
+from .settings import DEFAULTS, INITS, STEP_MODES, STYLE_BALANCES, Settings
 from .signals import exit_code, signal_of, signals_deferred, stop_on_signals
 from .sources import PAINTINGS, SHIPPED, is_url, resolve_image
 
@@ -39,6 +39,7 @@ FLAGS = {
     "tv_weight": "--tv-weight",
     "content_layers": "--content-layers",
     "style_layers": "--style-layers",
+    "style_balance": "--style-balance",
     "init": "--init",
     "seed": "--seed",
     "step_mode": "--step-mode",
@@ -134,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated layer names (default: the architecture's)",
     )
     run.add_argument(
+        "--style-balance",
+        default=d.style_balance,
+        choices=STYLE_BALANCES,
+        help="relative: each style layer's error relative to its target, so all take part; equal: Gatys et "
+        "al.'s 1/L weights, where the first layers dominate (default %(default)s)",
+    )
+    run.add_argument(
         "--init", default=d.init, choices=INITS, help="starting image (default %(default)s)"
     )
     run.add_argument("--seed", type=int, default=d.seed, help="random seed (default %(default)s)")
@@ -212,6 +220,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         tv_weight=args.tv_weight,
         content_layers=args.content_layers,
         style_layers=args.style_layers,
+        style_balance=args.style_balance,
         init=args.init,
         seed=args.seed,
         step_mode=args.step_mode,
@@ -271,7 +280,7 @@ def stylize_command(args: argparse.Namespace) -> int:
         signals_deferred() as received
     ):  # a signal now waits until the image and its record are written
         record = write_results(image, output, run_record(result, args, seconds))
-        losses = ", ".join(f"{k} {v:.4g}" for k, v in result.final_losses.items())
+        losses = ", ".join(f"{k} {v:.4g}" for k, v in result.final_losses.items() if ":" not in k)
         print(
             f"wrote {output} (best step {result.best_step}) and {record}; {losses}; "
             f"median step {result.median_step_seconds:.3f} s"

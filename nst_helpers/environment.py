@@ -41,17 +41,18 @@ def versions() -> dict[str, str]:
     }
 
 
-def import_tensorflow_quietly() -> None:
+def import_tensorflow_quietly(silence_warnings: bool = True) -> None:
     """Import TensorFlow and find its devices without its start-up lines on the terminal.
 
     TensorFlow's C++ start-up messages (oneDNN, CUDA drivers, ``cuInit`` on machines without a GPU)
     are written straight to file descriptor 2 before any log level applies, so they are captured
-    there and dropped; if the import fails, its cause is said in one line. Also quiets TensorFlow's
-    and Keras' later log lines and Python warnings (the command line shows only its own lines).
+    there and dropped; if the import fails, its cause is said in one line. With ``silence_warnings``
+    (the command line, which shows only its own lines) it also quiets TensorFlow's and Keras' later
+    log lines and Python warnings; notebooks keep those.
     """
     if "tensorflow" in sys.modules:
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3" if silence_warnings else "2")
     sys.stderr.flush()
     saved = os.dup(2)
     try:
@@ -70,9 +71,10 @@ def import_tensorflow_quietly() -> None:
                 os.dup2(saved, 2)
     finally:
         os.close(saved)
-    tf.get_logger().setLevel(logging.ERROR)
-    logging.getLogger("absl").setLevel(logging.ERROR)
-    warnings.simplefilter("ignore")
+    if silence_warnings:
+        tf.get_logger().setLevel(logging.ERROR)
+        logging.getLogger("absl").setLevel(logging.ERROR)
+        warnings.simplefilter("ignore")
 
 
 def gpu_names() -> list[str]:
@@ -118,8 +120,8 @@ def print_setup() -> None:
         print(f"GPU: {', '.join(gpus)}")
     else:
         print(
-            "WARNING: no GPU found; running on the CPU. Use small images (max_dim 128 to 256) and few "
-            "steps (50 to 200); on Colab choose Runtime > Change runtime type > GPU."
+            "WARNING: no GPU found; running on the CPU. Keep images at 256 px or less (notebook 05 picks "
+            "its CPU sizes itself); on Colab choose Runtime > Change runtime type > GPU."
         )
 
 
@@ -128,5 +130,6 @@ def setup_course() -> Any:
     course's defaults (``settings.DEFAULTS``), which the parameters cell starts from."""
     from .settings import DEFAULTS
 
+    import_tensorflow_quietly(silence_warnings=False)
     print_setup()
     return DEFAULTS

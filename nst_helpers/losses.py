@@ -19,6 +19,7 @@ from typing import Mapping
 import tensorflow as tf
 
 from .errors import NSTError
+from .settings import STYLE_BALANCES
 
 
 def gram_matrix(features: tf.Tensor) -> tf.Tensor:
@@ -34,6 +35,52 @@ def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32)))
 
 
+def style_layer_weights(
+    targets: Mapping[str, tf.Tensor],
+    balance: str = "relative",
+    layer_weights: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """Each style layer's weight in the style loss (taught in notebook 03).
+
+    ``"equal"``: ``layer_weights`` as given (default 1 / number of layers), as in Gatys et al.; since
+    the layers' Gram matrices differ in size by orders of magnitude, the deep layers then hardly take
+    part. ``"relative"``: each weight is also divided by the mean square of the layer's target Gram
+    matrix, so that every layer's term is a relative error and each layer takes part.
+    """
+    if balance not in STYLE_BALANCES:
+        raise NSTError(
+            f"unknown style balance {balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
+        )
+    weights = (
+        dict(layer_weights)
+        if layer_weights is not None
+        else {name: 1.0 / len(targets) for name in targets}
+    )
+    unknown = set(weights) - set(targets)
+    if unknown:
+        raise NSTError(
+            f"style layer weights name unknown layers {sorted(unknown)}; use {sorted(targets)}"
+        )
+    if balance == "relative":
+        for name in weights:
+            magnitude = float(tf.reduce_mean(tf.square(tf.cast(targets[name], tf.float32))))
+            weights[name] = weights[name] / max(magnitude, 1e-12)
+    return weights
+
+
+def style_terms(
+    grams: Mapping[str, tf.Tensor],
+    targets: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float],
+) -> dict[str, tf.Tensor]:
+    """Each style layer's weighted term: weight times the mean squared difference of Gram matrices."""
+    return {
+        name: weight * tf.reduce_mean(tf.square(grams[name] - targets[name]))
+        for name, weight in layer_weights.items()
+        if weight
+    }
+
+
 def style_loss(
     grams: Mapping[str, tf.Tensor],
     targets: Mapping[str, tf.Tensor],
@@ -45,19 +92,8 @@ def style_loss(
     """
     if not targets:
         raise NSTError("no style layers; name at least one style layer")
-    if layer_weights is None:
-        layer_weights = {name: 1.0 / len(targets) for name in targets}
-    unknown = set(layer_weights) - set(targets)
-    if unknown:
-        raise NSTError(
-            f"style layer weights name unknown layers {sorted(unknown)}; use {sorted(targets)}"
-        )
-    terms = [
-        weight * tf.reduce_mean(tf.square(grams[name] - targets[name]))
-        for name, weight in layer_weights.items()
-        if weight
-    ]
-    return tf.add_n(terms) if terms else tf.constant(0.0)
+    terms = style_terms(grams, targets, style_layer_weights(targets, "equal", layer_weights))
+    return tf.add_n(list(terms.values())) if terms else tf.constant(0.0)
 
 
 def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
@@ -78,20 +114,27 @@ def total_loss(
     tv_weight: float,
     style_layer_weights: Mapping[str, float] | None = None,
 ) -> dict[str, tf.Tensor]:
-    """Combine the terms: returns ``{"content", "style", "tv", "total"}``, the first three unweighted.
+    """Combine the terms: returns ``{"content", "style", "tv", "total"}``, the first three unweighted,
+    and each style layer's weighted term as ``"style:<layer>"`` (their sum is ``"style"``).
 
     ``features`` maps layer names to the current image's feature maps; ``content_targets`` maps the
     content layers to the content image's feature maps and ``style_targets`` the style layers to the
-    style image's Gram matrices.
+    style image's Gram matrices. ``style_layer_weights`` defaults to 1 / number of style layers.
     """
     content = tf.add_n(
         [content_loss(features[name], t) for name, t in content_targets.items()]
     ) / len(content_targets)
-    style = style_loss(
-        {name: gram_matrix(features[name]) for name in style_targets},
-        style_targets,
-        style_layer_weights,
-    )
+    if style_layer_weights is None:
+        style_layer_weights = {name: 1.0 / len(style_targets) for name in style_targets}
+    grams = {name: gram_matrix(features[name]) for name in style_layer_weights}
+    terms = style_terms(grams, style_targets, style_layer_weights)
+    style = tf.add_n(list(terms.values())) if terms else tf.constant(0.0)
     tv = total_variation_loss(image)
     total = content_weight * content + style_weight * style + tv_weight * tv
-    return {"content": content, "style": style, "tv": tv, "total": total}
+    return {
+        "content": content,
+        "style": style,
+        "tv": tv,
+        "total": total,
+        **{f"style:{n}": t for n, t in terms.items()},
+    }

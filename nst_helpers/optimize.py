@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from .images import load_image
-from .losses import gram_matrix, total_loss
+from .losses import gram_matrix, style_layer_weights, total_loss
 from .run import PreparedRun, prepare_run
 from .settings import Settings
 from .signals import signal_of, stop_between_steps
@@ -102,6 +102,10 @@ def make_train_step(
     or put it back when the step went wrong).
     """
 
+    layer_weights = style_layer_weights(
+        style_targets, settings.style_balance, settings.style_layer_weights
+    )
+
     def train_step(image: tf.Variable) -> tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
             features = extractor(image, training=False)
@@ -113,7 +117,7 @@ def make_train_step(
                 settings.content_weight,
                 settings.style_weight,
                 settings.tv_weight,
-                settings.style_layer_weights,
+                layer_weights,
             )
         gradient = tape.gradient(losses["total"], image)
         finite = tf.math.logical_and(

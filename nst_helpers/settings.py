@@ -19,6 +19,8 @@ from .precision import PRECISIONS
 from .weights import normalize_weights
 
 INITS = ("content", "style", "noise")
+STYLE_BALANCES = ("relative", "equal")
+"""How the style layers are weighted against each other (see ``losses.style_layer_weights``)."""
 STEP_MODES = ("eager", "function", "xla")
 MAX_DIM_RANGE = (32, 4096)
 MAX_STEPS = 100_000
@@ -40,6 +42,7 @@ class Settings:
     content_layers: tuple[str, ...] | None = None
     style_layers: tuple[str, ...] | None = None
     style_layer_weights: dict[str, float] | None = None
+    style_balance: str = "relative"  # each style layer's error relative to its target (losses.py)
     init: str = "content"
     seed: int | None = 0
     step_mode: str = (
@@ -85,6 +88,10 @@ class Settings:
             raise NSTError(
                 "content_weight, style_weight and tv_weight are all 0, so there is nothing to optimize; "
                 f"give style_weight a positive value (the default is {arch.style_weight:g})"
+            )
+        if self.style_balance not in STYLE_BALANCES:
+            raise NSTError(
+                f"unknown style balance {self.style_balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
             )
         if self.init not in INITS:
             raise NSTError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")

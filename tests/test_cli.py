@@ -182,12 +182,9 @@ def test_auto_weights_fall_back_and_write_image_and_record(capsys, pictures, tmp
         record["settings"]["architecture"] == "vgg16"
         and record["settings"]["weights"] == "offline-vgg16"
     )
-    assert record["steps_run"] == 2 and set(record["final_losses"]) == {
-        "total",
-        "content",
-        "style",
-        "tv",
-    }
+    assert record["steps_run"] == 2 and {"total", "content", "style", "tv"} <= set(
+        record["final_losses"]
+    )
     assert record["median_step_seconds"] > 0 and record["versions"]["tensorflow"]
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [
         "out-step0001.png",

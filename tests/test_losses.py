@@ -80,7 +80,49 @@ def test_total_loss_combines_the_weighted_terms(features):
     image = tf.constant(np.random.default_rng(2).random((1, 12, 14, 3)), tf.float32)
     feats = {"c": features * 1.5, "s": features * 0.5}
     losses = total_loss(feats, image, {"c": features}, {"s": gram_matrix(features)}, 2.0, 3.0, 5.0)
-    assert set(losses) == {"content", "style", "tv", "total"}
+    assert set(losses) == {"content", "style", "tv", "total", "style:s"}
+    assert float(losses["style:s"]) == pytest.approx(float(losses["style"]))  # the one layer's term
     expected = 2.0 * losses["content"] + 3.0 * losses["style"] + 5.0 * losses["tv"]
     assert losses["total"].numpy() == pytest.approx(expected.numpy(), rel=1e-6)
     assert min(float(v) for v in losses.values()) > 0
+
+
+def test_balanced_style_layers_each_take_a_share_and_equal_weights_drown_the_deep_ones():
+    """chelsea against swirls with the offline VGG16 at 128 px, the photo as the image: with the
+    "relative" balance every one of the five layers holds 10% to 35% of the style loss; with "equal"
+    weights block5_conv1 holds under 0.1% of it."""
+    from nst_helpers.images import load_image
+    from nst_helpers.losses import style_layer_weights, style_terms
+    from nst_helpers.run import prepare_run
+
+    run = prepare_run(architecture="vgg16", weights="offline-vgg16", precision="float32")
+    layers = run.settings.style_layers
+    photo, painting = (
+        run.extractor(load_image("chelsea", 128)),
+        run.extractor(load_image("swirls", 128)),
+    )
+    targets = {name: gram_matrix(painting[name]) for name in layers}
+    grams = {name: gram_matrix(photo[name]) for name in layers}
+    shares = {}
+    for balance in ("relative", "equal"):
+        terms = style_terms(grams, targets, style_layer_weights(targets, balance))
+        total = sum(float(t) for t in terms.values())
+        shares[balance] = {name: float(t) / total for name, t in terms.items()}
+    assert all(0.10 <= share <= 0.35 for share in shares["relative"].values()), shares["relative"]
+    assert shares["equal"]["block5_conv1"] < 0.001, shares["equal"]
+
+
+def test_style_layer_weights_check_their_inputs(features):
+    from nst_helpers.losses import style_layer_weights
+
+    targets = {"a": gram_matrix(features), "b": gram_matrix(2 * features)}
+    equal = style_layer_weights(targets, "equal")
+    relative = style_layer_weights(targets, "relative")
+    assert equal == {"a": 0.5, "b": 0.5}
+    assert relative["a"] == pytest.approx(
+        16 * relative["b"], rel=1e-5
+    )  # b's Gram is 4x, its square 16x
+    with pytest.raises(NSTError, match="unknown style balance"):
+        style_layer_weights(targets, "loudest")
+    with pytest.raises(NSTError, match="unknown layers"):
+        style_layer_weights(targets, "equal", {"c": 1.0})

@@ -28,7 +28,14 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "ARCHITECTURE": "vgg16",
         "WEIGHTS": "offline-vgg16",
     },
-    "04_model_building": {"MAX_DIM": 64, "WEIGHTS": "offline-vgg16", "ARCHITECTURE": "vgg16"},
+    "04_model_building": {
+        "MAX_DIM": 64,
+        "WEIGHTS": "offline-vgg16",
+        "ARCHITECTURE": "vgg16",
+        "STYLE": "swirls",
+        "RECONSTRUCTION_DIM": 64,
+        "RECONSTRUCTION_STEPS": 2,
+    },
     "05_optimization": {
         "STYLE": "swirls",
         "MAX_DIM": 64,

@@ -197,7 +197,7 @@ def test_a_plain_install_outside_the_clone_finds_the_images(tmp_path):
 def test_the_hand_written_loop_of_notebook_05_agrees_with_stylize(photo, texture):
     from test_notebooks import taught_functions
 
-    from nst_helpers.losses import gram_matrix
+    from nst_helpers.losses import gram_matrix, style_layer_weights
     from nst_helpers.optimize import stylize
     from nst_helpers.run import prepare_run
 
@@ -216,8 +216,16 @@ def test_the_hand_written_loop_of_notebook_05_agrees_with_stylize(photo, texture
     content_targets = {name: content_features[name] for name in settings.content_layers}
     style_targets = {name: gram_matrix(style_features[name]) for name in settings.style_layers}
     factors = (settings.content_weight, settings.style_weight, settings.tv_weight)
+    layer_weights = style_layer_weights(style_targets, settings.style_balance)
     _, _, by_hand = taught_functions()["optimize_by_hand"](
-        photo, extractor, content_targets, style_targets, factors, 3, settings.learning_rate
+        photo,
+        extractor,
+        content_targets,
+        style_targets,
+        factors,
+        layer_weights,
+        3,
+        settings.learning_rate,
     )
     packaged = stylize(photo, texture, run)
     np.testing.assert_allclose(
