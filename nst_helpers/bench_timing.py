@@ -76,8 +76,7 @@ def quality_check(size: int, steps: int) -> dict[str, Any]:
     both evaluated in float32 with the runs' own loss (same weights, same layer balance)."""
     import tensorflow as tf
 
-    from .losses import gram_matrix, style_layer_weights, total_loss
-    from .optimize import stylize
+    from .optimize import make_loss, stylize
     from .run import prepare_run
     from .weights import OFFLINE_VGG16
 
@@ -95,26 +94,10 @@ def quality_check(size: int, steps: int) -> dict[str, Any]:
         for p in COMPARED_PRECISIONS
     }
     judge = prepare_run(runs["float32"].settings)  # float32, the same layers and loss weights
-    settings, extractor = judge.settings, judge.extractor
-    content_targets = {n: extractor(content)[n] for n in settings.content_layers}
-    style_targets = {n: gram_matrix(extractor(style)[n]) for n in settings.style_layers}
-    layer_weights = style_layer_weights(
-        style_targets, settings.style_balance, settings.style_layer_weights
-    )
-    final = {}
-    for precision, run in runs.items():
-        image = tf.constant(run.image)
-        losses = total_loss(
-            extractor(image),
-            image,
-            content_targets,
-            style_targets,
-            settings.content_weight,
-            settings.style_weight,
-            settings.tv_weight,
-            layer_weights,
-        )
-        final[precision] = float(losses["total"])
+    loss = make_loss(judge.extractor, judge.settings, tf.constant(content), tf.constant(style))
+    final = {
+        precision: float(loss(tf.constant(run.image))["total"]) for precision, run in runs.items()
+    }
     return {
         "size": size,
         "steps": steps,

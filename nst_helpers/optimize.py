@@ -73,27 +73,42 @@ def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | N
     return tf.random.stateless_uniform(tf.shape(content), seed=[seed or 0, 0], dtype=tf.float32)
 
 
-def compute_targets(
-    extractor: keras.Model,
-    content: tf.Tensor,
-    style: tf.Tensor,
-    content_layers: tuple,
-    style_layers: tuple,
-) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
-    """Content feature maps and style Gram matrices, computed once before the loop."""
+LossFunction = Callable[[tf.Tensor], dict[str, tf.Tensor]]
+"""The loss of a run as a function of the image: ``{"content", "style", "tv", "total", "style:<layer>"}``."""
+
+
+def make_loss(
+    extractor: keras.Model, settings: Settings, content: tf.Tensor, style: tf.Tensor
+) -> LossFunction:
+    """The run's loss as a function of the image. The targets (content feature maps, style Gram
+    matrices, one forward pass each) and the style layers' weights are computed once, here."""
     content_features = extractor(content, training=False)
     style_features = extractor(style, training=False)
-    content_targets = {name: tf.cast(content_features[name], tf.float32) for name in content_layers}
-    style_targets = {name: gram_matrix(style_features[name]) for name in style_layers}
-    return content_targets, style_targets
+    content_targets = {
+        name: tf.cast(content_features[name], tf.float32) for name in settings.content_layers
+    }
+    style_targets = {name: gram_matrix(style_features[name]) for name in settings.style_layers}
+    layer_weights = style_layer_weights(
+        style_targets, settings.style_balance, settings.style_layer_weights
+    )
+
+    def loss(image: tf.Tensor) -> dict[str, tf.Tensor]:
+        return total_loss(
+            extractor(image, training=False),
+            image,
+            content_targets,
+            style_targets,
+            settings.content_weight,
+            settings.style_weight,
+            settings.tv_weight,
+            layer_weights,
+        )
+
+    return loss
 
 
 def make_train_step(
-    extractor: keras.Model,
-    content_targets: Mapping[str, tf.Tensor],
-    style_targets: Mapping[str, tf.Tensor],
-    settings: Settings,
-    optimizer: keras.optimizers.Optimizer,
+    loss: LossFunction, optimizer: keras.optimizers.Optimizer, step_mode: str
 ) -> Callable[[tf.Variable], tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]]:
     """One whole step: losses, gradient, Adam update and clipping, eager or compiled as a unit.
 
@@ -102,23 +117,9 @@ def make_train_step(
     or put it back when the step went wrong).
     """
 
-    layer_weights = style_layer_weights(
-        style_targets, settings.style_balance, settings.style_layer_weights
-    )
-
     def train_step(image: tf.Variable) -> tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
-            features = extractor(image, training=False)
-            losses = total_loss(
-                features,
-                image,
-                content_targets,
-                style_targets,
-                settings.content_weight,
-                settings.style_weight,
-                settings.tv_weight,
-                layer_weights,
-            )
+            losses = loss(image)
         gradient = tape.gradient(losses["total"], image)
         finite = tf.math.logical_and(
             tf.math.is_finite(losses["total"]), tf.reduce_all(tf.math.is_finite(gradient))
@@ -128,9 +129,9 @@ def make_train_step(
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
         return losses, finite, previous
 
-    if settings.step_mode == "eager":
+    if step_mode == "eager":
         return train_step
-    return tf.function(train_step, jit_compile=settings.step_mode == "xla")
+    return tf.function(train_step, jit_compile=step_mode == "xla")
 
 
 def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
@@ -163,17 +164,14 @@ def stylize(
         if run.notice:
             print(f"NOTE: {run.notice}")
     settings, extractor = run.settings, run.extractor
-    content_layers, style_layers = settings.content_layers, settings.style_layers
 
     content = tf.constant(load_image(content, settings.max_dim, settings.upscale))
     style = tf.constant(load_image(style, settings.max_dim, settings.upscale))
-    content_targets, style_targets = compute_targets(
-        extractor, content, style, content_layers, style_layers
-    )
+    loss = make_loss(extractor, settings, content, style)
     image = tf.Variable(initial_image(content, style, settings.init, settings.seed), name="image")
     optimizer = make_optimizer(settings.learning_rate)
     optimizer.build([image])  # its slots exist before a compiled step first runs
-    train_step = make_train_step(extractor, content_targets, style_targets, settings, optimizer)
+    train_step = make_train_step(loss, optimizer, settings.step_mode)
 
     history: list[dict[str, float]] = []
     best_total, best_image, best_step = math.inf, tf.identity(image), 0

@@ -48,6 +48,18 @@ def synthetic_texture(height: int = 96, width: int = 128, seed: int = 1) -> np.n
 
 
 @pytest.fixture
+def pictures(tmp_path):
+    """Two small random image files (content 64x48 PNG, style 64x64 PNG) for command-line runs."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    content, style = tmp_path / "content.png", tmp_path / "style.png"
+    Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(content)
+    Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(style)
+    return content, style
+
+
+@pytest.fixture
 def photo() -> np.ndarray:
     return synthetic_photo()
 

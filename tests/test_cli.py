@@ -8,22 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from nst_helpers.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def pictures(tmp_path):
-    rng = np.random.default_rng(0)
-    content, style = tmp_path / "content.png", tmp_path / "style.jpg"
-    Image.fromarray((rng.random((60, 80, 3)) * 255).astype(np.uint8)).save(content)
-    Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(style)
-    return content, style
 
 
 def fails(capsys, argv, match, code=2):

@@ -25,15 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = "steps, step mode"  # printed once the model is built, just before the loop
 
 
-@pytest.fixture
-def pictures(tmp_path):
-    rng = np.random.default_rng(0)
-    content, style = tmp_path / "content.png", tmp_path / "style.png"
-    Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(content)
-    Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(style)
-    return content, style
-
-
 def unprivileged(command: list[str]) -> list[str]:
     """As root, drop the capabilities that ignore file permissions, so a read-only folder is read-only."""
     if os.geteuid() != 0:
