@@ -1,0 +1,143 @@
+"""A common judge for stylized images, whatever network made them (for the comparisons: issue 10).
+
+Losses of different networks are on different scales, so results are judged by one fixed network,
+the offline VGG16 (available everywhere, CI included), and by two measures that need no network:
+
+- **style ratio**, layer by layer: the Gram distance between the output and the style image,
+  divided by the same distance for the content image itself (1: no style transferred; 0: the
+  painting's statistics). The headline is the *geometric* mean of the five layers' ratios: each
+  ratio is relative, so halving any layer's ratio lowers the headline by the same factor, and no
+  layer decides it alone. The *pooled* ratio (mean distance over mean distance) is kept beside it,
+  never alone: the layers' distances differ by orders of magnitude, so it is decided by block1-2.
+- **content ratio**: feature distance to the content image at ``block4_conv2``, divided by the same
+  for the style image resized to the content (0: the photo's content intact; 1: no more than the
+  painting has).
+- **structure kept**: SSIM of the Sobel edge maps of output and content (1: the same edges).
+- **palette distance**: half the L1 distance between the 8x8x8-bin color histograms of output and
+  style (0: the painting's palette; 1: no color in common).
+
+When the network being judged *is* the judge (the offline VGG16), its numbers flatter it: say so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .architectures import get_architecture
+from .images import load_image
+from .losses import gram_matrix
+from .models import build_extractor
+from .weights import OFFLINE_VGG16, describe_weights
+
+JUDGE_ARCHITECTURE = "vgg16"
+JUDGE_WEIGHTS = OFFLINE_VGG16
+JUDGE_CONTENT_LAYER = "block4_conv2"
+JUDGE_STYLE_LAYERS = get_architecture(JUDGE_ARCHITECTURE).style_layers
+PALETTE_BINS = 8
+
+
+@dataclass(frozen=True)
+class Judge:
+    """The fixed network that judges every result: the offline VGG16, float32."""
+
+    extractor: keras.Model
+    label: str = field(default=describe_weights(JUDGE_WEIGHTS))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How much style arrived and how much content stayed, judged the same way for every network."""
+
+    style_ratio: float  # geometric mean of style_ratios: the headline
+    style_ratios: dict[str, float]  # per judge layer
+    pooled_style_ratio: float  # mean distance over mean distance: decided by the largest layers
+    content_ratio: float
+    structure: float
+    palette_distance: float
+
+
+def make_judge() -> Judge:
+    """Build the judge (once per session; it is reused for every score)."""
+    layers = [JUDGE_CONTENT_LAYER, *JUDGE_STYLE_LAYERS]
+    return Judge(build_extractor(JUDGE_ARCHITECTURE, layers, JUDGE_WEIGHTS, policy="float32"))
+
+
+def gram_distances(
+    judge: Judge, image: tf.Tensor, style_grams: dict[str, tf.Tensor]
+) -> dict[str, float]:
+    """Each judge layer's mean squared Gram difference between ``image`` and the style."""
+    features = judge.extractor(image, training=False)
+    return {
+        name: float(tf.reduce_mean(tf.square(gram_matrix(features[name]) - style_grams[name])))
+        for name in JUDGE_STYLE_LAYERS
+    }
+
+
+def edge_structure(output: np.ndarray, content: np.ndarray) -> float:
+    """SSIM of the Sobel edge magnitudes of two same-sized images (gray): 1 for the same edges."""
+
+    def edges(image: np.ndarray) -> tf.Tensor:
+        gray = tf.image.rgb_to_grayscale(tf.constant(image, tf.float32))
+        sobel = tf.image.sobel_edges(gray)  # (1, H, W, 1, 2)
+        return tf.sqrt(tf.reduce_sum(tf.square(sobel), axis=-1))
+
+    a, b = edges(output), edges(content)
+    top = float(tf.maximum(tf.reduce_max(a), tf.reduce_max(b))) or 1.0
+    return float(tf.image.ssim(a, b, max_val=top)[0])
+
+
+def palette_distance(output: np.ndarray, style: np.ndarray, bins: int = PALETTE_BINS) -> float:
+    """Half the L1 distance between the normalized bins x bins x bins color histograms, in [0, 1]."""
+
+    def histogram(image: np.ndarray) -> np.ndarray:
+        pixels = np.clip(np.asarray(image, np.float64).reshape(-1, 3), 0.0, 1.0 - 1e-9)
+        counts, _ = np.histogramdd(pixels, bins=(bins, bins, bins), range=((0, 1),) * 3)
+        return counts.ravel() / counts.sum()
+
+    return float(0.5 * np.abs(histogram(output) - histogram(style)).sum())
+
+
+def judge_result(
+    output: object, content: object, style: object, judge: Judge | None = None
+) -> Scores:
+    """Score ``output`` (same size as ``content``) against ``content`` and ``style`` (any size).
+
+    All three are anything :func:`~nst_helpers.images.load_image` takes; none is resized except the
+    style image, to the content's size, for the content ratio's yardstick.
+    """
+    judge = judge or make_judge()
+    output, content, style = (tf.constant(load_image(x, None)) for x in (output, content, style))
+    if output.shape != content.shape:
+        output = tf.image.resize(output, content.shape[1:3], antialias=True)
+    style_features = judge.extractor(style, training=False)
+    style_grams = {name: gram_matrix(style_features[name]) for name in JUDGE_STYLE_LAYERS}
+    by_output, by_content = (
+        gram_distances(judge, output, style_grams),
+        gram_distances(judge, content, style_grams),
+    )
+    ratios = {name: by_output[name] / max(by_content[name], 1e-12) for name in JUDGE_STYLE_LAYERS}
+    headline = math.exp(sum(math.log(max(r, 1e-12)) for r in ratios.values()) / len(ratios))
+    pooled = sum(by_output.values()) / max(sum(by_content.values()), 1e-12)
+
+    def content_features(image: tf.Tensor) -> tf.Tensor:
+        return judge.extractor(image, training=False)[JUDGE_CONTENT_LAYER]
+
+    reference = content_features(content)
+    style_resized = tf.image.resize(style, content.shape[1:3], antialias=True)
+    yardstick = float(tf.reduce_mean(tf.square(content_features(style_resized) - reference)))
+    content_ratio = float(tf.reduce_mean(tf.square(content_features(output) - reference))) / max(
+        yardstick, 1e-12
+    )
+    return Scores(
+        style_ratio=headline,
+        style_ratios=ratios,
+        pooled_style_ratio=pooled,
+        content_ratio=content_ratio,
+        structure=edge_structure(output.numpy(), content.numpy()),
+        palette_distance=palette_distance(output.numpy(), style.numpy()),
+    )
