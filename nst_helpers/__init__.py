@@ -1,9 +1,8 @@
 """Helpers for the neural style transfer course (Gatys, Ecker & Bethge, CVPR 2016).
 
-The notebooks teach each piece, then import it from here. Modules: ``images``, ``catalog``,
-``preprocessing``, ``architectures``, ``weights``, ``models``, ``losses``, ``settings``,
-``optimize``, ``progress``, ``precision``, ``environment``, ``benchmark`` and ``cli``. Importing this package does not import
-TensorFlow; the modules that need it import it themselves.
+The notebooks teach each piece, then import it from here; the README's Layout section lists the
+modules, one job each. Importing this package does not import TensorFlow; the modules that need it
+import it themselves.
 """
 
 from .errors import NSTError

@@ -1,5 +1,5 @@
 """How long a step will take and how much memory a run needs, on this machine, before it starts
-(used by the command line; the counts are taught in notebook 04).
+(used by the command line).
 
 The extractor is traced for the image's size (no pixels are computed) and its convolutions' work is
 counted from their shapes; this machine's speed is measured on one convolution. A step costs about

@@ -1,4 +1,4 @@
-"""A common judge for stylized images, whatever network made them (for the comparisons: issue 10).
+"""A common judge for stylized images, whatever network made them (for comparing networks and sizes).
 
 Losses of different networks are on different scales, so results are judged by one fixed network,
 the offline VGG16 (available everywhere, CI included), and by two measures that need no network:

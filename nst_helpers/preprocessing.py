@@ -21,12 +21,14 @@ from .errors import NSTError
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
 """The ImageNet mean pixel in BGR order, as Keras' ``preprocess_input(mode="caffe")`` subtracts it."""
 
-MODES = ("caffe",)
+PREPROCESSING_MODES = ("caffe",)
 
 
 def _check_mode(mode: str) -> None:
-    if mode not in MODES:
-        raise NSTError(f"unknown preprocessing mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode not in PREPROCESSING_MODES:
+        raise NSTError(
+            f"unknown preprocessing mode {mode!r}; choose one of {', '.join(PREPROCESSING_MODES)}"
+        )
 
 
 def preprocess(image: Any, mode: str = "caffe") -> Any:
