@@ -98,6 +98,17 @@ def start(command: list[str], env: dict[str, str], **popen) -> subprocess.Popen:
     return process
 
 
+def wait_until_catching(pid: int, signum: int, seconds: float = 60.0) -> None:
+    """Wait until the process has a handler for ``signum`` (Linux: the SigCgt mask in /proc)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:") and int(line.split()[1], 16) >> (signum - 1) & 1:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} never caught signal {signum}")
+
+
 def stderr_lines(text: str) -> list[str]:
     return [line for line in re.split(r"[\r\n]", text) if line.strip()]
 
@@ -293,7 +304,7 @@ def test_a_signal_before_the_loop_writes_nothing_and_says_so(pictures, tmp_path)
         env=environment(tmp_path),
         cwd=ROOT,
     )
-    time.sleep(1.0)  # importing TensorFlow
+    wait_until_catching(process.pid, signal.SIGTERM)  # then it imports TensorFlow for seconds
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 143, err
