@@ -112,11 +112,9 @@ def emulated_bf16() -> bool:
     """True on a CPU-only machine without bfloat16 instructions: mixed precision is emulated there."""
     import tensorflow as tf
 
-    from .precision import cpu_flags
+    from .precision import cpu_bf16_flags
 
-    return (
-        not tf.config.list_physical_devices("GPU") and not {"avx512_bf16", "amx_bf16"} & cpu_flags()
-    )
+    return not tf.config.list_physical_devices("GPU") and not cpu_bf16_flags()
 
 
 def configurations(

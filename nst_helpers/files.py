@@ -81,13 +81,13 @@ def check_names(path: Path, extra_names: tuple[str, ...] = ()) -> None:
             )
 
 
-def check_writable(path: Path, extra_names: tuple[str, ...] = ()) -> None:
-    """Raise a one-line ``NSTError`` unless ``path`` (and ``extra_names`` beside it) can be written.
+def check_writable(path: Path) -> None:
+    """Raise a one-line ``NSTError`` unless ``path``'s folder can be written (check the names first,
+    with :func:`check_names`).
 
-    Checks the names' lengths, creates the folder if needed, and writes and removes a probe file, so
-    that a read-only folder or a full disk is found before a run, not after it.
+    Creates the folder if needed, and writes and removes a probe file, so that a read-only folder or
+    a full disk is found before a run, not after it.
     """
-    check_names(path, extra_names)
     folder = path.parent
     make_folder(folder)
     try:

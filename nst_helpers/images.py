@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import NSTError
 from .files import write_atomically
+from .settings import DEFAULTS
 from .sources import fetch_url, is_url, resolve_image
 
 MIN_SIDE = 32
@@ -228,7 +229,9 @@ def resize_batch(
     return np.clip(np.stack(channels, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
 
 
-def load_image(source: Any, max_dim: int | None = 512, upscale: bool = False) -> np.ndarray:
+def load_image(
+    source: Any, max_dim: int | None = DEFAULTS.max_dim, upscale: bool = False
+) -> np.ndarray:
     """Anything image-like as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
 
     ``source``: a path, a shipped image or painting name, a URL, a Pillow image, or an array

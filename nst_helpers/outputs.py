@@ -77,7 +77,7 @@ def check_output(output: Path, inputs: Sequence[Any], steps: int = 1, save_every
             f"{record} exists and is not a record written by this course; the run's record would replace it, "
             "so move it or choose another output name"
         )
-    check_writable(output, extra)
+    check_writable(output)
     return output
 
 
