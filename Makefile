@@ -1,5 +1,7 @@
 # make demo: stylize a shipped photo into outputs/; make test: the whole test suite.
 # make bench: step times by architecture, size, mode and precision into results/.
+# make reproduce: notebooks 06 and 07 (the comparisons) into results/reproduce/REPORT.md; QUICK=1 on a
+# CPU without internet (about 15 minutes on 2 cores), without it the full run for a Colab GPU.
 # make lint / make format: ruff, on the code and the notebooks (make test runs make lint).
 # All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
@@ -7,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench lab lint format colab clean
+.PHONY: setup demo test bench reproduce lab lint format colab clean
 
 setup: $(STAMP)
 
@@ -33,6 +35,9 @@ format: setup
 
 bench: setup
 	$(PY) -m nst_helpers.benchmark --out results
+
+reproduce: setup
+	$(PY) -m nst_helpers.reproduce --out results/reproduce $(if $(QUICK),--quick)
 
 colab: setup
 	$(PY) scripts/colab.py $(REPO)

@@ -29,6 +29,9 @@ class Architecture:
     style_weight: float
     tv_weight: float
     notes: str
+    # Wang, Li and Vasconcelos (CVPR 2021): a softmax over channels at each position before the Gram
+    # and content losses, at this temperature; None leaves the features as they are (notebook 06).
+    softmax_temperature: float | None = None
 
 
 VGG_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")

@@ -22,7 +22,7 @@ When the network being judged *is* the judge (the offline VGG16), its numbers fl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import keras
 import numpy as np
@@ -102,42 +102,69 @@ def palette_distance(output: np.ndarray, style: np.ndarray, bins: int = PALETTE_
     return float(0.5 * np.abs(histogram(output) - histogram(style)).sum())
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A content/style pair made ready for judging, once: the style's Gram matrices, the content
+    image's own distances and the content ratio's yardstick. :meth:`score` then judges any output."""
+
+    judge: Judge
+    content: tf.Tensor
+    style: tf.Tensor
+    style_grams: dict[str, tf.Tensor]
+    content_distances: dict[str, float]
+    content_features: tf.Tensor
+    yardstick: float
+
+    def content_distance(self, image: tf.Tensor) -> float:
+        """Mean squared difference from the content image's features at the judge's content layer."""
+        features = self.judge.extractor(image, training=False)[JUDGE_CONTENT_LAYER]
+        return float(tf.reduce_mean(tf.square(features - self.content_features)))
+
+    def score(self, output: object) -> Scores:
+        """Judge ``output`` (resized to the content's size if it differs)."""
+        output = tf.constant(load_image(output, None))
+        if output.shape != self.content.shape:
+            output = tf.image.resize(output, self.content.shape[1:3], antialias=True)
+        by_output = gram_distances(self.judge, output, self.style_grams)
+        ratios = {
+            name: by_output[name] / max(self.content_distances[name], 1e-12)
+            for name in JUDGE_STYLE_LAYERS
+        }
+        headline = math.exp(sum(math.log(max(r, 1e-12)) for r in ratios.values()) / len(ratios))
+        pooled = sum(by_output.values()) / max(sum(self.content_distances.values()), 1e-12)
+        return Scores(
+            style_ratio=headline,
+            style_ratios=ratios,
+            pooled_style_ratio=pooled,
+            content_ratio=self.content_distance(output) / max(self.yardstick, 1e-12),
+            structure=edge_structure(output.numpy(), self.content.numpy()),
+            palette_distance=palette_distance(output.numpy(), self.style.numpy()),
+        )
+
+
+def judge_pair(content: object, style: object, judge: Judge | None = None) -> Reference:
+    """Make a content/style pair ready for judging. Both are anything
+    :func:`~nst_helpers.images.load_image` takes, used at their own size; the style image is resized
+    to the content's only for the content ratio's yardstick."""
+    judge = judge or make_judge()
+    content, style = (tf.constant(load_image(x, None)) for x in (content, style))
+    style_features = judge.extractor(style, training=False)
+    style_grams = {name: gram_matrix(style_features[name]) for name in JUDGE_STYLE_LAYERS}
+    content_features = judge.extractor(content, training=False)[JUDGE_CONTENT_LAYER]
+    partial = Reference(judge, content, style, style_grams, {}, content_features, 1.0)
+    style_resized = tf.image.resize(style, content.shape[1:3], antialias=True)
+    return replace(
+        partial,
+        content_distances=gram_distances(judge, content, style_grams),
+        yardstick=partial.content_distance(style_resized),
+    )
+
+
 def judge_result(
     output: object, content: object, style: object, judge: Judge | None = None
 ) -> Scores:
     """Score ``output`` (same size as ``content``) against ``content`` and ``style`` (any size).
 
-    All three are anything :func:`~nst_helpers.images.load_image` takes; none is resized except the
-    style image, to the content's size, for the content ratio's yardstick.
+    For many outputs of one pair, :func:`judge_pair` once and then ``reference.score(output)``.
     """
-    judge = judge or make_judge()
-    output, content, style = (tf.constant(load_image(x, None)) for x in (output, content, style))
-    if output.shape != content.shape:
-        output = tf.image.resize(output, content.shape[1:3], antialias=True)
-    style_features = judge.extractor(style, training=False)
-    style_grams = {name: gram_matrix(style_features[name]) for name in JUDGE_STYLE_LAYERS}
-    by_output, by_content = (
-        gram_distances(judge, output, style_grams),
-        gram_distances(judge, content, style_grams),
-    )
-    ratios = {name: by_output[name] / max(by_content[name], 1e-12) for name in JUDGE_STYLE_LAYERS}
-    headline = math.exp(sum(math.log(max(r, 1e-12)) for r in ratios.values()) / len(ratios))
-    pooled = sum(by_output.values()) / max(sum(by_content.values()), 1e-12)
-
-    def content_features(image: tf.Tensor) -> tf.Tensor:
-        return judge.extractor(image, training=False)[JUDGE_CONTENT_LAYER]
-
-    reference = content_features(content)
-    style_resized = tf.image.resize(style, content.shape[1:3], antialias=True)
-    yardstick = float(tf.reduce_mean(tf.square(content_features(style_resized) - reference)))
-    content_ratio = float(tf.reduce_mean(tf.square(content_features(output) - reference))) / max(
-        yardstick, 1e-12
-    )
-    return Scores(
-        style_ratio=headline,
-        style_ratios=ratios,
-        pooled_style_ratio=pooled,
-        content_ratio=content_ratio,
-        structure=edge_structure(output.numpy(), content.numpy()),
-        palette_distance=palette_distance(output.numpy(), style.numpy()),
-    )
+    return judge_pair(content, style, judge).score(output)

@@ -19,7 +19,13 @@ import numpy as np
 import tensorflow as tf
 
 from .images import load_image
-from .losses import gram_matrix, style_layer_weights, total_loss
+from .losses import (
+    gram_matrix,
+    layer_temperatures,
+    smooth_features,
+    style_layer_weights,
+    total_loss,
+)
 from .run import PreparedRun, prepare_run
 from .settings import Settings
 from .signals import signal_of, stop_between_steps
@@ -81,9 +87,23 @@ def make_loss(
     extractor: keras.Model, settings: Settings, content: tf.Tensor, style: tf.Tensor
 ) -> LossFunction:
     """The run's loss as a function of the image. The targets (content feature maps, style Gram
-    matrices, one forward pass each) and the style layers' weights are computed once, here."""
-    content_features = extractor(content, training=False)
-    style_features = extractor(style, training=False)
+    matrices, one forward pass each) and the style layers' weights are computed once, here. With a
+    ``softmax_temperature``, every feature map is smoothed first (``losses.smooth_features``)."""
+    raw_style = extractor(style, training=False)
+    temperatures = (
+        layer_temperatures(raw_style, settings.softmax_temperature)
+        if settings.softmax_temperature
+        else {}
+    )
+
+    def features_of(image: tf.Tensor) -> dict[str, tf.Tensor]:
+        features = extractor(image, training=False)
+        if temperatures:
+            return {name: smooth_features(f, temperatures[name]) for name, f in features.items()}
+        return features
+
+    content_features = features_of(content)
+    style_features = features_of(style)
     content_targets = {
         name: tf.cast(content_features[name], tf.float32) for name in settings.content_layers
     }
@@ -94,7 +114,7 @@ def make_loss(
 
     def loss(image: tf.Tensor) -> dict[str, tf.Tensor]:
         return total_loss(
-            extractor(image, training=False),
+            features_of(image),
             image,
             content_targets,
             style_targets,
@@ -146,6 +166,7 @@ def stylize(
     callback: Callback | None = None,
     callback_every: int = 10,
     max_seconds: float | None = None,
+    start_image: Any = None,
     **changes: Any,
 ) -> StyleTransferResult:
     """Optimize an image so its features match ``content``'s and its Gram matrices match ``style``'s.
@@ -156,6 +177,8 @@ def stylize(
     is, with ``changes`` such as ``steps=50`` applied), or settings to prepare one from. Ctrl-C stops
     the run and returns what it has; a NaN or Inf loss stops it and keeps the last good image;
     ``max_seconds`` stops it after that much time in the loop (at least one step runs).
+    ``start_image`` (anything ``load_image`` takes, resized to the content) replaces ``settings.init``:
+    for example a smaller run's result, upsampled (coarse-to-fine, notebook 07).
     """
     if isinstance(run, PreparedRun):
         run = run.updated(**changes) if changes else run
@@ -166,9 +189,15 @@ def stylize(
     settings, extractor = run.settings, run.extractor
 
     content = tf.constant(load_image(content, settings.max_dim, settings.upscale))
-    style = tf.constant(load_image(style, settings.max_dim, settings.upscale))
+    style = tf.constant(load_image(style, settings.style_max_dim, settings.upscale))
     loss = make_loss(extractor, settings, content, style)
-    image = tf.Variable(initial_image(content, style, settings.init, settings.seed), name="image")
+    if start_image is None:
+        start = initial_image(content, style, settings.init, settings.seed)
+    else:
+        start = tf.image.resize(
+            load_image(start_image, None), tf.shape(content)[1:3], antialias=True
+        )
+    image = tf.Variable(start, name="image")
     optimizer = make_optimizer(settings.learning_rate)
     optimizer.build([image])  # its slots exist before a compiled step first runs
     train_step = make_train_step(loss, optimizer, settings.step_mode)

@@ -43,6 +43,10 @@ class Settings:
     style_layers: tuple[str, ...] | None = None
     style_layer_weights: dict[str, float] | None = None
     style_balance: str = "relative"  # each style layer's error relative to its target (losses.py)
+    softmax_temperature: float | None = (
+        None  # None: the architecture's; 0: off (losses.smooth_features)
+    )
+    style_scale: float = 1.0  # the style image's long side, as a multiple of max_dim
     init: str = "content"
     seed: int | None = 0
     step_mode: str = (
@@ -89,6 +93,25 @@ class Settings:
                 "content_weight, style_weight and tv_weight are all 0, so there is nothing to optimize; "
                 f"give style_weight a positive value (the default is {arch.style_weight:g})"
             )
+        if values["softmax_temperature"] is not None:
+            _check_float(
+                "softmax_temperature", values["softmax_temperature"], 0.0, 1e3, hint="0 for off"
+            )
+            values["softmax_temperature"] = float(values["softmax_temperature"])
+        _check_float(
+            "style_scale",
+            self.style_scale,
+            0.0,
+            8.0,
+            lower_open=True,
+            hint="1 for the content's size",
+        )
+        values["style_scale"] = float(self.style_scale)
+        if not MAX_DIM_RANGE[0] <= round(self.max_dim * self.style_scale) <= MAX_DIM_RANGE[1]:
+            raise NSTError(
+                f"style_scale={self.style_scale:g} at max_dim {self.max_dim} makes the style image "
+                f"{round(self.max_dim * self.style_scale)} px; keep it from {MAX_DIM_RANGE[0]} to {MAX_DIM_RANGE[1]} px"
+            )
         if self.style_balance not in STYLE_BALANCES:
             raise NSTError(
                 f"unknown style balance {self.style_balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
@@ -114,15 +137,18 @@ class Settings:
                     )
         return Settings(**values)
 
+    @property
+    def style_max_dim(self) -> int:
+        """The long side the style image is brought to: ``style_scale`` times ``max_dim``."""
+        return round(self.max_dim * self.style_scale)
+
     def for_architecture(self, arch: Architecture, weights: Any) -> "Settings":
         """This checked request run on ``arch`` with ``weights``, its loss weights and layers filled in
         from the architecture where they were left as None."""
         if not self.is_checked:
             raise NSTError("check the settings first: settings.checked()")
         values = {
-            name: getattr(arch, name)
-            for name in (*_LOSS_WEIGHTS, *_LAYERS)
-            if getattr(self, name) is None
+            name: getattr(arch, name) for name in _FROM_ARCHITECTURE if getattr(self, name) is None
         }
         return replace(self, architecture=arch.name, weights=weights, **values)._marked()
 
@@ -136,6 +162,7 @@ DEFAULTS = Settings()
 
 _LOSS_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
 _LAYERS = ("content_layers", "style_layers")
+_FROM_ARCHITECTURE = (*_LOSS_WEIGHTS, *_LAYERS, "softmax_temperature")
 
 
 def _is_int(value: Any) -> bool:

@@ -46,6 +46,27 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "TIMING_STEPS": 3,
         "UPDATE_EVERY": 2,
     },
+    "06_comparing_architectures": {
+        "STYLE": "swirls",
+        "MAX_DIM": 64,
+        "STEPS": 4,
+        "WEIGHTS": "offline-vgg16",
+        "JUDGE_EVERY": 2,
+        "EAGER_STEPS": 2,
+        "MEASURE_MEMORY": False,
+    },
+    "07_comparing_resolutions": {
+        "STYLE": "swirls",
+        "SIZES": [48, 64],
+        "STEPS": 3,
+        "ARCHITECTURE": "vgg16",
+        "WEIGHTS": "offline-vgg16",
+        "STYLE_SIZE": 48,
+        "RACE_SIZES": [48, 64],
+        "RACE_SHARES": [0.5, 0.5],
+        "RACE_SECONDS": 2,
+        "MEASURE_MEMORY": False,
+    },
 }
 
 
@@ -217,7 +238,7 @@ def test_taught_functions_agree_with_the_package():
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers import losses, patches, preprocessing
+    from nst_helpers import compare, losses, patches, preprocessing
 
     taught = taught_functions()
     rng = np.random.default_rng(0)
@@ -245,6 +266,18 @@ def test_taught_functions_agree_with_the_package():
         "total_variation_loss": (
             taught["total_variation_loss"](tf.constant(image)),
             losses.total_variation_loss(image),
+        ),
+        "activation_entropy": (
+            taught["activation_entropy"](tf.nn.relu(features)),
+            compare.activation_entropy(tf.nn.relu(features)),
+        ),
+        "smooth_features": (
+            taught["smooth_features"](features, 0.7),
+            losses.smooth_features(features, 0.7),
+        ),
+        "fitted_exponent": (
+            taught["fitted_exponent"]([1.0, 10.0, 100.0], [2.0, 30.0, 500.0]),
+            compare.fitted_exponent([1.0, 10.0, 100.0], [2.0, 30.0, 500.0]),
         ),
         "shuffle_patches": (
             taught["shuffle_patches"](image, 8, seed=3),
