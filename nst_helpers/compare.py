@@ -329,7 +329,8 @@ def compare_sizes(
     ``style_size``: the style image's long side in pixels whatever the content's size (the painting's
     pattern keeps its size in pixels); None scales it with the content (``settings.style_scale``).
     Photos smaller than a size are enlarged to it (``upscale``), and the table says so. A size that
-    would not fit in memory here is skipped with the reason.
+    would not fit in memory here (estimated first; on a GPU, also when it runs out) is skipped with
+    the reason.
     """
     run = prepare_run(settings, upscale=True)
     photo_side = max(load_image(content, None).shape[1:3])
@@ -353,7 +354,12 @@ def compare_sizes(
         except NSTError as exc:
             trials.append(SizeTrial(size, None, row | {"status": f"skipped: {exc}"}))
             continue
-        result = stylize(content_image, style_image, sized)
+        try:
+            result = stylize(content_image, style_image, sized)
+        except tf.errors.ResourceExhaustedError:  # a GPU's memory, which the estimate does not see
+            status = f"skipped: out of memory on this device at {size} px"
+            trials.append(SizeTrial(size, None, row | {"status": status}))
+            continue
         scores = judge_pair(content_image, style_image, judge).score(result.best_image)
         row |= {
             "status": result.stopped,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 import pandas as pd
 import pytest
@@ -27,6 +29,12 @@ def test_keep_writes_tables_and_figures_and_nothing_without_a_folder(tmp_path):
         "|---|---|",
         "| a | 0.1235 |",
     ]
+    long = pd.DataFrame({"step": range(reproduce.REPORT_ROWS + 1)})
+    reproduce.keep(long, "06_long", tmp_path / "out")
+    assert (tmp_path / "out" / "06_long.csv").read_text().startswith("step\n0\n")  # no row numbers
+    assert reproduce.markdown_table(tmp_path / "out" / "06_long.csv") == (
+        f"{reproduce.REPORT_ROWS + 1} rows: see `06_long.csv`."
+    )
     with pytest.raises(NSTError, match="pass a pandas table or a figure"):
         reproduce.keep([1, 2], "06_x", tmp_path / "out")
 
@@ -36,6 +44,7 @@ def tiny_quick(monkeypatch):
     for name, value in NO_NETWORK.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "2")  # main sets 1; monkeypatch puts it back after
     monkeypatch.setattr(reproduce, "QUICK", {name: TINY[name] for name in reproduce.NOTEBOOKS})
 
 
@@ -50,6 +59,7 @@ def test_one_command_writes_the_report(tmp_path, tiny_quick, capsys):
     assert "- CPU: " in report and "- tensorflow: " in report
     assert (tmp_path / f"{notebook}.ipynb").is_file()
     assert "wrote" in capsys.readouterr().out
+    assert os.environ["TF_NUM_INTEROP_THREADS"] == "1"  # what the kernels ran with
 
 
 def test_a_failing_notebook_is_one_line_naming_the_cell(tmp_path, tiny_quick, monkeypatch, capsys):
