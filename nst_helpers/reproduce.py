@@ -143,6 +143,9 @@ def run_notebook(notebook: str, parameters: dict[str, Any], folder: Path) -> Non
             parameters={**parameters, "RESULTS_DIR": str(folder)},
             cwd=str(ROOT / "notebooks"),
             progress_bar=False,
+            extra_arguments=[
+                "--IPKernelApp.log_level=ERROR"
+            ],  # no start-up warnings from the kernel
         )
     except papermill.PapermillExecutionError as exc:
         raise NSTError(
