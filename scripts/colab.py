@@ -121,9 +121,9 @@ def rewrite(repo: str) -> None:
         f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/",
         text,
     )
-    text = re.sub(
-        r"git\+https://github\.com/[^/\s\"]+/[^/\s\"]+?(?=[\s\"])",
-        f"git+https://github.com/{repo}",
+    text = re.sub(  # pip's git+https:// and git clone's https:// addresses of the repository
+        r"(git\+)?https://github\.com/[^/\s\"]+/[^/\s\"]+?(?=[\s\"])",
+        lambda found: f"{found.group(1) or ''}https://github.com/{repo}",
         text,
     )
     README.write_text(text)
