@@ -333,6 +333,8 @@ def compare_sizes(
     the reason.
     """
     run = prepare_run(settings, upscale=True)
+    if run.notice:
+        print(f"NOTE: {run.notice}")
     photo_side = max(load_image(content, None).shape[1:3])
     trials = []
     for size in sizes:
@@ -343,6 +345,8 @@ def compare_sizes(
         height, width = content_image.shape[1:3]
         row: dict[str, Any] = {
             "size": size,
+            "network": f"{run.architecture.name} ({run.weights_label})",
+            "precision": run.policy,
             "height": height,
             "width": width,
             "pixels": height * width,
@@ -421,6 +425,8 @@ def coarse_to_fine(
         raise NSTError(f"the stage shares add up to {sum(stage_shares):g}; make them add up to 1")
     top = stage_sizes[-1]
     run = prepare_run(settings, upscale=True, steps=100_000, max_dim=top)
+    if run.notice:
+        print(f"NOTE: {run.notice}")
     content_top = load_image(content, top, True)
     reference = judge_pair(content_top, load_image(style, run.settings.style_max_dim, True), judge)
 
