@@ -22,7 +22,7 @@ When the network being judged *is* the judge (the offline VGG16), its numbers fl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import keras
 import numpy as np
@@ -68,10 +68,9 @@ def make_judge() -> Judge:
 
 
 def gram_distances(
-    judge: Judge, image: tf.Tensor, style_grams: dict[str, tf.Tensor]
+    features: dict[str, tf.Tensor], style_grams: dict[str, tf.Tensor]
 ) -> dict[str, float]:
-    """Each judge layer's mean squared Gram difference between ``image`` and the style."""
-    features = judge.extractor(image, training=False)
+    """Each judge layer's mean squared Gram difference between an image's features and the style."""
     return {
         name: float(tf.reduce_mean(tf.square(gram_matrix(features[name]) - style_grams[name])))
         for name in JUDGE_STYLE_LAYERS
@@ -102,6 +101,12 @@ def palette_distance(output: np.ndarray, style: np.ndarray, bins: int = PALETTE_
     return float(0.5 * np.abs(histogram(output) - histogram(style)).sum())
 
 
+def content_distance(features: dict[str, tf.Tensor], content_features: tf.Tensor) -> float:
+    """Mean squared difference at the judge's content layer between an image's features and the
+    content image's."""
+    return float(tf.reduce_mean(tf.square(features[JUDGE_CONTENT_LAYER] - content_features)))
+
+
 @dataclass(frozen=True)
 class Reference:
     """A content/style pair made ready for judging, once: the style's Gram matrices, the content
@@ -115,17 +120,13 @@ class Reference:
     content_features: tf.Tensor
     yardstick: float
 
-    def content_distance(self, image: tf.Tensor) -> float:
-        """Mean squared difference from the content image's features at the judge's content layer."""
-        features = self.judge.extractor(image, training=False)[JUDGE_CONTENT_LAYER]
-        return float(tf.reduce_mean(tf.square(features - self.content_features)))
-
     def score(self, output: object) -> Scores:
         """Judge ``output`` (resized to the content's size if it differs)."""
         output = tf.constant(load_image(output, None))
         if output.shape != self.content.shape:
             output = tf.image.resize(output, self.content.shape[1:3], antialias=True)
-        by_output = gram_distances(self.judge, output, self.style_grams)
+        features = self.judge.extractor(output, training=False)  # one forward pass per image
+        by_output = gram_distances(features, self.style_grams)
         ratios = {
             name: by_output[name] / max(self.content_distances[name], 1e-12)
             for name in JUDGE_STYLE_LAYERS
@@ -136,7 +137,8 @@ class Reference:
             style_ratio=headline,
             style_ratios=ratios,
             pooled_style_ratio=pooled,
-            content_ratio=self.content_distance(output) / max(self.yardstick, 1e-12),
+            content_ratio=content_distance(features, self.content_features)
+            / max(self.yardstick, 1e-12),
             structure=edge_structure(output.numpy(), self.content.numpy()),
             palette_distance=palette_distance(output.numpy(), self.style.numpy()),
         )
@@ -150,13 +152,19 @@ def judge_pair(content: object, style: object, judge: Judge | None = None) -> Re
     content, style = (tf.constant(load_image(x, None)) for x in (content, style))
     style_features = judge.extractor(style, training=False)
     style_grams = {name: gram_matrix(style_features[name]) for name in JUDGE_STYLE_LAYERS}
-    content_features = judge.extractor(content, training=False)[JUDGE_CONTENT_LAYER]
-    partial = Reference(judge, content, style, style_grams, {}, content_features, 1.0)
+    by_content = judge.extractor(content, training=False)
+    content_features = by_content[JUDGE_CONTENT_LAYER]
     style_resized = tf.image.resize(style, content.shape[1:3], antialias=True)
-    return replace(
-        partial,
-        content_distances=gram_distances(judge, content, style_grams),
-        yardstick=partial.content_distance(style_resized),
+    return Reference(
+        judge,
+        content,
+        style,
+        style_grams,
+        content_distances=gram_distances(by_content, style_grams),
+        content_features=content_features,
+        yardstick=content_distance(
+            judge.extractor(style_resized, training=False), content_features
+        ),
     )
 
 

@@ -89,21 +89,23 @@ def make_loss(
     """The run's loss as a function of the image. The targets (content feature maps, style Gram
     matrices, one forward pass each) and the style layers' weights are computed once, here. With a
     ``softmax_temperature``, every feature map is smoothed first (``losses.smooth_features``)."""
-    raw_style = extractor(style, training=False)
+    raw_style = extractor(style, training=False)  # one forward pass of the style, used twice
     temperatures = (
         layer_temperatures(raw_style, settings.softmax_temperature)
         if settings.softmax_temperature
         else {}
     )
 
-    def features_of(image: tf.Tensor) -> dict[str, tf.Tensor]:
-        features = extractor(image, training=False)
+    def smoothed(features: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         if temperatures:
             return {name: smooth_features(f, temperatures[name]) for name, f in features.items()}
         return features
 
+    def features_of(image: tf.Tensor) -> dict[str, tf.Tensor]:
+        return smoothed(extractor(image, training=False))
+
     content_features = features_of(content)
-    style_features = features_of(style)
+    style_features = smoothed(raw_style)
     content_targets = {
         name: tf.cast(content_features[name], tf.float32) for name in settings.content_layers
     }

@@ -107,10 +107,10 @@ class Settings:
             hint="1 for the content's size",
         )
         values["style_scale"] = float(self.style_scale)
-        if not MAX_DIM_RANGE[0] <= round(self.max_dim * self.style_scale) <= MAX_DIM_RANGE[1]:
+        if not MAX_DIM_RANGE[0] <= self.style_max_dim <= MAX_DIM_RANGE[1]:
             raise NSTError(
                 f"style_scale={self.style_scale:g} at max_dim {self.max_dim} makes the style image "
-                f"{round(self.max_dim * self.style_scale)} px; keep it from {MAX_DIM_RANGE[0]} to {MAX_DIM_RANGE[1]} px"
+                f"{self.style_max_dim} px; keep it from {MAX_DIM_RANGE[0]} to {MAX_DIM_RANGE[1]} px"
             )
         if self.style_balance not in STYLE_BALANCES:
             raise NSTError(
