@@ -113,34 +113,43 @@ def open_image(source: str | os.PathLike) -> Image.Image:
 
 
 def fitted_size(
-    size: tuple[int, int], max_dim: int | None, upscale: bool = False, name: str = "the image"
+    size: tuple[int, int],
+    max_dim: int | None,
+    upscale: bool = False,
+    name: str = "the image",
+    min_side: int = MIN_SIDE,
 ) -> tuple[int, int]:
     """The (width, height) the network will see: the long side at ``max_dim``, never enlarged unless
-    ``upscale``. Raises a one-line ``NSTError`` if the short side would be under :data:`MIN_SIDE`."""
+    ``upscale``. Raises a one-line ``NSTError`` if the short side would be under ``min_side``
+    (:data:`MIN_SIDE`, or an architecture's larger ``min_side``)."""
     width, height = size
     scale = 1.0 if max_dim is None else max_dim / max(width, height)
     if not upscale:
         scale = min(scale, 1.0)
     new = (max(1, round(width * scale)), max(1, round(height * scale)))
-    if min(new) < MIN_SIDE:
-        if min(width, height) < MIN_SIDE:
+    if min(new) < min_side:
+        if min(width, height) < min_side:
             advice = "use a larger image"
         else:
-            needed = math.ceil(MIN_SIDE * max(width, height) / min(width, height))
+            needed = math.ceil(min_side * max(width, height) / min(width, height))
             advice = f"use max_dim {needed} or more, or crop it to a less elongated shape"
         raise NSTError(
             f"{name} is {width}x{height} px, so the network would see {new[0]}x{new[1]} px: each side must "
-            f"be at least {MIN_SIDE} px; {advice}"
+            f"be at least {min_side} px; {advice}"
         )
     return new
 
 
 def resize_long_side(
-    image: Image.Image, max_dim: int | None, upscale: bool = False, name: str = "the image"
+    image: Image.Image,
+    max_dim: int | None,
+    upscale: bool = False,
+    name: str = "the image",
+    min_side: int = MIN_SIDE,
 ) -> Image.Image:
     """Resize so that the long side is ``max_dim`` pixels (never enlarged unless ``upscale``), keeping the
     aspect ratio; None keeps the size."""
-    new_size = fitted_size(image.size, max_dim, upscale, name)
+    new_size = fitted_size(image.size, max_dim, upscale, name, min_side)
     if new_size == image.size:
         return image
     return image.resize(new_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -213,11 +222,15 @@ def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
 
 
 def resize_batch(
-    batch: np.ndarray, max_dim: int | None, upscale: bool = False, name: str = "the array"
+    batch: np.ndarray,
+    max_dim: int | None,
+    upscale: bool = False,
+    name: str = "the array",
+    min_side: int = MIN_SIDE,
 ) -> np.ndarray:
     """Resize a ``(1, H, W, 3)`` float batch like :func:`resize_long_side` (Lanczos, per channel, in float)."""
     height, width = batch.shape[1:3]
-    new_size = fitted_size((width, height), max_dim, upscale, name)
+    new_size = fitted_size((width, height), max_dim, upscale, name, min_side)
     if new_size == (width, height):
         return batch
     channels = [
@@ -230,31 +243,37 @@ def resize_batch(
 
 
 def load_image(
-    source: Any, max_dim: int | None = DEFAULTS.max_dim, upscale: bool = False
+    source: Any,
+    max_dim: int | None = DEFAULTS.max_dim,
+    upscale: bool = False,
+    min_side: int = MIN_SIDE,
 ) -> np.ndarray:
     """Anything image-like as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
 
     ``source``: a path, a shipped image or painting name, a URL, a Pillow image, or an array
     (see :func:`array_to_batch`). EXIF orientation is honoured, every mode becomes RGB, and the long
-    side becomes ``max_dim`` (None: kept), never enlarged unless ``upscale``.
+    side becomes ``max_dim`` (None: kept), never enlarged unless ``upscale``; a short side under
+    ``min_side`` is a one-line error.
     """
     if isinstance(source, Image.Image):
         name = "the PIL image"
         image = to_rgb(ImageOps.exif_transpose(source), name)
         return (
-            np.asarray(resize_long_side(image, max_dim, upscale, name), np.float32)[np.newaxis]
+            np.asarray(resize_long_side(image, max_dim, upscale, name, min_side), np.float32)[
+                np.newaxis
+            ]
             / 255.0
         )
     if isinstance(source, (str, os.PathLike)):
         location = resolve_image(source)
         image = open_image(location)
         return (
-            np.asarray(resize_long_side(image, max_dim, upscale, str(location)), np.float32)[
-                np.newaxis
-            ]
+            np.asarray(
+                resize_long_side(image, max_dim, upscale, str(location), min_side), np.float32
+            )[np.newaxis]
             / 255.0
         )
-    return resize_batch(array_to_batch(source), max_dim, upscale)
+    return resize_batch(array_to_batch(source), max_dim, upscale, "the array", min_side)
 
 
 def to_uint8(image: Any) -> np.ndarray:

@@ -8,6 +8,7 @@ past the deepest requested layer is part of it or computed.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 import keras
@@ -38,9 +39,32 @@ def build_backbone(
         network_input = preprocess(image, arch.preprocessing)
         constructor = getattr(keras.applications, arch.keras_constructor)
         backbone = constructor(include_top=False, weights=keras_weights, input_tensor=network_input)
+    use_fresh_session_names(backbone)
     load_weights(backbone, arch.name, weights)
     backbone.trainable = False
     return backbone
+
+
+def _snake_case(class_name: str) -> str:
+    """``MaxPooling2D`` -> ``max_pooling2d``: the prefix Keras gives a layer it names itself."""
+    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+def use_fresh_session_names(model: keras.Model) -> None:
+    """Rename the layers Keras named by counting (``activation_97``) to the names they get in a fresh
+    session (``activation_2``: the model's third Activation layer), so registry names always hold.
+
+    Keras counts per session, so InceptionV3's stem is ``activation_1`` the first time it is built and
+    ``activation_95`` the second. Layers with names of their own (``mixed7``) are left alone.
+    """
+    counts: dict[str, int] = {}
+    for layer in model.layers:
+        prefix = _snake_case(type(layer).__name__)
+        if re.fullmatch(rf"{re.escape(prefix)}(_\d+)?", layer.name):
+            index = counts.get(prefix, 0)
+            counts[prefix] = index + 1
+            layer.name = prefix if index == 0 else f"{prefix}_{index}"
 
 
 def layer_names(model: keras.Model) -> list[str]:

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .images import load_image
+from .images import MIN_SIDE, load_image
 from .losses import (
     gram_matrix,
     layer_temperatures,
@@ -190,8 +190,9 @@ def stylize(
             print(f"NOTE: {run.notice}")
     settings, extractor = run.settings, run.extractor
 
-    content = tf.constant(load_image(content, settings.max_dim, settings.upscale))
-    style = tf.constant(load_image(style, settings.style_max_dim, settings.upscale))
+    min_side = max(MIN_SIDE, run.architecture.min_side)
+    content = tf.constant(load_image(content, settings.max_dim, settings.upscale, min_side))
+    style = tf.constant(load_image(style, settings.style_max_dim, settings.upscale, min_side))
     loss = make_loss(extractor, settings, content, style)
     if start_image is None:
         start = initial_image(content, style, settings.init, settings.seed)

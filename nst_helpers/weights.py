@@ -27,6 +27,10 @@ IMAGENET_FILES = {
     "vgg16": f"{_KERAS_APPS}/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
     "vgg19": f"{_KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
     "resnet50": f"{_KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "inception_v3": f"{_KERAS_APPS}/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "xception": f"{_KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "densenet121": f"{_KERAS_APPS}/densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet50v2": f"{_KERAS_APPS}/resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
 }
 """The URL of each architecture's ImageNet weights without the classifier, as Keras downloads them."""
 

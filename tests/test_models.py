@@ -16,44 +16,93 @@ from nst_helpers.weights import (
     hed_weights_path,
 )
 
-STRIDES = {  # how much each default layer shrinks a 64 x 96 input
-    "block1_conv1": 1,
-    "block2_conv1": 2,
-    "block3_conv1": 4,
-    "block4_conv1": 8,
-    "block5_conv1": 16,
-    "block5_conv2": 16,
-    "conv1_relu": 2,
-    "conv2_block3_out": 4,
-    "conv3_block4_out": 8,
-    "conv4_block6_out": 16,
-    "conv5_block3_out": 32,
+LAYERS = {  # (stride, channels) of each default layer, from the architectures' papers and Keras code
+    "block1_conv1": (1, 64),
+    "block2_conv1": (2, 128),
+    "block3_conv1": (4, 256),
+    "block4_conv1": (8, 512),
+    "block5_conv1": (16, 512),
+    "block5_conv2": (16, 512),
+    "conv1_relu": (2, 64),
+    "conv2_block3_out": (4, 256),
+    "conv3_block4_out": (8, 512),
+    "conv4_block6_out": (16, 1024),
+    "conv5_block3_out": (32, 2048),
+    "activation_2": (2, 64),
+    "activation_4": (4, 192),
+    "mixed2": (8, 288),
+    "mixed7": (16, 768),
+    "mixed10": (32, 2048),
+    "block1_conv2_act": (2, 64),
+    "block3_sepconv1_act": (4, 128),
+    "block4_sepconv1_act": (8, 256),
+    "block5_sepconv1_act": (16, 728),
+    "block13_sepconv1_act": (16, 728),
+    "block14_sepconv2_act": (32, 2048),
+    "pool2_relu": (4, 256),
+    "pool3_relu": (8, 512),
+    "pool4_relu": (16, 1024),
+    "relu": (32, 1024),
+    "conv1_conv": (2, 64),
+    "conv2_block3_preact_relu": (4, 256),
+    "conv3_block4_preact_relu": (8, 512),
+    "conv4_block6_preact_relu": (16, 1024),
+    "post_relu": (32, 2048),
 }
-CHANNELS = {
-    "block1_conv1": 64,
-    "block2_conv1": 128,
-    "block3_conv1": 256,
-    "block4_conv1": 512,
-    "block5_conv1": 512,
-    "block5_conv2": 512,
-    "conv1_relu": 64,
-    "conv2_block3_out": 256,
-    "conv3_block4_out": 512,
-    "conv4_block6_out": 1024,
-    "conv5_block3_out": 2048,
-}
+UNPADDED = 4  # InceptionV3's and Xception's valid convolutions lose up to this many pixels a side
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_extractor_returns_the_named_layers_with_expected_shapes(name):
     arch = get_architecture(name)
     extractor = build_extractor(name, weights=None)
-    outputs = extractor(np.zeros((1, 64, 96, 3), np.float32))
+    height, width = 128, 192
+    outputs = extractor(np.zeros((1, height, width, 3), np.float32))
     assert list(outputs) == list(dict.fromkeys(arch.content_layers + arch.style_layers))
     for layer, value in outputs.items():
-        stride = STRIDES[layer]
-        assert tuple(value.shape) == (1, 64 // stride, 96 // stride, CHANNELS[layer]), layer
+        stride, channels = LAYERS[layer]
+        got_h, got_w, got_c = value.shape[1:]
+        assert got_c == channels, layer
+        for got, side in ((got_h, height), (got_w, width)):
+            assert side // stride - UNPADDED <= got <= -(-side // stride), (layer, value.shape)
     assert not extractor.trainable and not extractor.trainable_weights
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_every_architecture_runs_a_step_with_random_weights(name, photo, texture):
+    from nst_helpers.optimize import stylize
+
+    size = max(96, get_architecture(name).min_side * 2)
+    result = stylize(
+        photo, texture, architecture=name, weights=None, max_dim=size, steps=2, upscale=True
+    )
+    assert result.stopped == "finished" and len(result.history) == 2
+    assert np.isfinite(result.history[0]["total"]) and result.history[0]["style"] > 0
+    assert np.abs(result.image - result.best_image).max() > 0  # the pixels moved
+
+
+def test_registry_names_hold_however_many_models_were_built_before():
+    """Keras counts auto-named layers per session; build_backbone renames them as in a fresh one."""
+    import keras
+
+    keras.applications.InceptionV3(include_top=False, weights=None)  # moves Keras' counters on
+    extractor = build_extractor("inception_v3", weights=None)
+    assert "activation_2" in extractor.output and "activation_4" in extractor.output
+    assert extractor.get_layer("activation_2").output.shape[-1] == 64
+
+
+def test_inception_needs_its_minimum_side_and_says_so(photo, texture):
+    from nst_helpers.optimize import stylize
+
+    arch = get_architecture("inception_v3")
+    extractor = build_extractor(arch, weights=None)
+    extractor(np.zeros((1, arch.min_side, arch.min_side, 3), np.float32))  # the minimum works
+    with pytest.raises(Exception):
+        extractor(np.zeros((1, arch.min_side - 1, arch.min_side - 1, 3), np.float32))
+    with pytest.raises(
+        NSTError, match=f"each side must be at least {arch.min_side} px; use max_dim"
+    ):
+        stylize(photo, texture, architecture="inception_v3", weights=None, max_dim=96, steps=1)
 
 
 def test_extractor_stops_at_the_deepest_layer():
@@ -65,7 +114,10 @@ def test_extractor_stops_at_the_deepest_layer():
 
 
 def test_unknown_architecture_lists_valid_ones():
-    with pytest.raises(NSTError, match="choose one of vgg16, vgg19, resnet50"):
+    with pytest.raises(
+        NSTError,
+        match="choose one of vgg16, vgg19, resnet50, inception_v3, xception, densenet121, resnet50v2",
+    ):
         get_architecture("alexnet")
 
 

@@ -29,7 +29,7 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "WEIGHTS": "offline-vgg16",
     },
     "04_model_building": {
-        "MAX_DIM": 64,
+        "MAX_DIM": 128,  # InceptionV3 needs a short side of 75 px
         "WEIGHTS": "offline-vgg16",
         "ARCHITECTURE": "vgg16",
         "STYLE": "swirls",
