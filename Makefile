@@ -1,4 +1,5 @@
 # make demo: stylize a shipped photo into outputs/; make test: the whole test suite.
+# make app: the playground page on http://127.0.0.1:7860 (APP_ARGS="--port 8000" to move it).
 # make bench: step times by architecture, size, mode and precision into results/.
 # make reproduce: notebooks 06 and 07 (the comparisons) into results/reproduce/REPORT.md; QUICK=1 on a
 # CPU without internet (about 15 minutes on 2 cores), without it the full run for a Colab GPU.
@@ -9,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench reproduce lab lint format colab clean
+.PHONY: setup demo app test bench reproduce lab lint format colab clean
 
 setup: $(STAMP)
 
@@ -21,6 +22,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 demo: setup
 	$(PY) -m nst_helpers stylize chelsea swirls --output outputs/demo.png --max-dim 320 --steps 200
+
+app: setup
+	$(PY) -m nst_helpers app $(APP_ARGS)
 
 test: setup lint
 	$(PY) -m pytest

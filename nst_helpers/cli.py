@@ -18,7 +18,8 @@ from typing import Any, Sequence
 from .architectures import ARCHITECTURES
 from .errors import NSTError
 from .images import load_image, save_image
-from .outputs import check_output, snapshot_path, write_results
+from .outputs import check_output, run_record, snapshot_path, write_results
+from .playground import HOST, PORT
 from .precision import PRECISIONS
 from .settings import DEFAULTS, INITS, STEP_MODES, STYLE_BALANCES, Settings
 from .signals import exit_code, signal_of, signals_deferred, stop_on_signals
@@ -166,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("images", help="list the shipped images and the paintings known by URL")
+    app = commands.add_parser("app", help="serve the playground page (a Gradio app, notebook 09)")
+    app.add_argument(
+        "--host",
+        default=HOST,
+        help="address to listen on (default %(default)s: this machine only; 0.0.0.0 opens it to the network)",
+    )
+    app.add_argument("--port", type=int, default=PORT, help="port (default %(default)s)")
     return parser
 
 
@@ -177,34 +185,6 @@ def list_images() -> int:
     for name, painting in PAINTINGS.items():
         print(f"  {name:16s} {painting.artist}, {painting.title} ({painting.year})")
     return 0
-
-
-def run_record(result: Any, args: argparse.Namespace, seconds: float) -> dict[str, Any]:
-    """The JSON record written beside the image."""
-    from dataclasses import asdict
-
-    from .environment import gpu_names, versions
-
-    return {
-        "content": str(args.content),
-        "style": str(args.style),
-        "output": str(args.output),
-        "settings": asdict(result.settings),
-        "weights_used": result.run.weights_label,
-        "precision_used": result.run.policy,
-        "precision_reason": result.run.precision_reason,
-        "notice": result.run.notice,
-        "stopped": result.stopped,
-        "message": result.message,
-        "steps_run": len(result.history),
-        "best_step": result.best_step,
-        "final_losses": result.final_losses,
-        "median_step_seconds": result.median_step_seconds,
-        "total_seconds": seconds,
-        "image_size": list(result.image.shape[1:3]),
-        "devices": gpu_names() or ["CPU"],
-        "versions": versions(),
-    }
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -279,7 +259,11 @@ def stylize_command(args: argparse.Namespace) -> int:
     with (
         signals_deferred() as received
     ):  # a signal now waits until the image and its record are written
-        record = write_results(image, output, run_record(result, args, seconds))
+        record = write_results(
+            image,
+            output,
+            run_record(result, str(args.content), str(args.style), str(args.output), seconds),
+        )
         losses = ", ".join(f"{k} {v:.4g}" for k, v in result.final_losses.items() if ":" not in k)
         print(
             f"wrote {output} (best step {result.best_step}) and {record}; {losses}; "
@@ -300,6 +284,27 @@ def stylize_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def app_command(args: argparse.Namespace) -> int:
+    """Serve the playground, or say in one line why it cannot start."""
+    if not 1 <= args.port <= 65535:
+        raise NSTError(f"--port {args.port} is not a port; use a number from 1 to 65535")
+    try:
+        from .app import serve
+    except ModuleNotFoundError as exc:
+        if exc.name != "gradio":
+            raise
+        raise NSTError(
+            "the playground needs Gradio: pip install gradio (make app installs it)"
+        ) from None
+    try:
+        return serve(args.host, args.port)
+    except OSError as exc:
+        raise NSTError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); is the playground already "
+            "running? Choose another --port"
+        ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -307,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with stop_on_signals():
             if args.command == "images":
                 return list_images()
+            if args.command == "app":
+                return app_command(args)
             return stylize_command(args)
     except NSTError as exc:
         print(f"error: {in_flags(str(exc))}", file=sys.stderr)

@@ -43,7 +43,8 @@ class StyleTransferResult:
     best_step: int
     history: list[dict[str, float]]
     run: PreparedRun
-    stopped: str = "finished"  # or "interrupted" (Ctrl-C or a signal), "not finite" (NaN or Inf loss), "time limit"
+    # or "interrupted" (Ctrl-C or a signal), "not finite" (NaN or Inf loss), "time limit", "stopped"
+    stopped: str = "finished"
     message: str | None = None
     interrupted_by: int | None = None  # the signal that stopped the run (SIGINT for Ctrl-C)
 
@@ -169,6 +170,7 @@ def stylize(
     callback_every: int = 10,
     max_seconds: float | None = None,
     start_image: Any = None,
+    stop: Callable[[], bool] | None = None,
     **changes: Any,
 ) -> StyleTransferResult:
     """Optimize an image so its features match ``content``'s and its Gram matrices match ``style``'s.
@@ -180,7 +182,8 @@ def stylize(
     the run and returns what it has; a NaN or Inf loss stops it and keeps the last good image;
     ``max_seconds`` stops it after that much time in the loop (at least one step runs).
     ``start_image`` (anything ``load_image`` takes, resized to the content) replaces ``settings.init``:
-    for example a smaller run's result, upsampled (coarse-to-fine, notebook 07).
+    for example a smaller run's result, upsampled (coarse-to-fine, notebook 07). ``stop``, asked
+    between steps, ends the run when it returns True (the playground's Stop button, notebook 09).
     """
     if isinstance(run, PreparedRun):
         run = run.updated(**changes) if changes else run
@@ -222,6 +225,10 @@ def stylize(
                 interrupted_by = stop_requested()
                 if interrupted_by is not None:  # a signal, caught by signals.stop_on_signals
                     stopped, message = "interrupted", interrupted(interrupted_by)
+                    break
+                if stop is not None and stop():
+                    stopped = "stopped"
+                    message = f"stopped after {len(history)} of {settings.steps} steps; kept the best image so far"
                     break
                 if (
                     max_seconds is not None

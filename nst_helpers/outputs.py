@@ -120,3 +120,33 @@ def write_results(image: Any, output: Path, record: dict[str, Any]) -> Path:
             removed = f"; the old {record_file.name} was removed so that it does not describe the new image"
         raise NSTError(f"wrote {output}, but not its record: {failure}{removed}") from None
     return record_file
+
+
+def run_record(
+    result: Any, content: str, style: str, output: str, seconds: float
+) -> dict[str, Any]:
+    """The JSON record written beside the image (by the command line and the playground)."""
+    from dataclasses import asdict
+
+    from .environment import gpu_names, versions
+
+    return {
+        "content": content,
+        "style": style,
+        "output": output,
+        "settings": asdict(result.settings),
+        "weights_used": result.run.weights_label,
+        "precision_used": result.run.policy,
+        "precision_reason": result.run.precision_reason,
+        "notice": result.run.notice,
+        "stopped": result.stopped,
+        "message": result.message,
+        "steps_run": len(result.history),
+        "best_step": result.best_step,
+        "final_losses": result.final_losses,
+        "median_step_seconds": result.median_step_seconds,
+        "total_seconds": seconds,
+        "image_size": list(result.image.shape[1:3]),
+        "devices": gpu_names() or ["CPU"],
+        "versions": versions(),
+    }

@@ -77,14 +77,12 @@ class Settings:
         values = asdict(self)
         values["architecture"] = arch.name
         values["weights"] = normalize_weights(self.weights)
-        _check_int("max_dim", self.max_dim, *MAX_DIM_RANGE, hint="the long side in pixels")
-        _check_int("steps", self.steps, 1, MAX_STEPS)
-        _check_float(
-            "learning_rate", self.learning_rate, 0.0, 1.0, lower_open=True, hint="try 0.02"
-        )
+        check_int("max_dim", self.max_dim, *MAX_DIM_RANGE, hint="the long side in pixels")
+        check_int("steps", self.steps, 1, MAX_STEPS)
+        check_float("learning_rate", self.learning_rate, 0.0, 1.0, lower_open=True, hint="try 0.02")
         for name in ("content_weight", "style_weight", "tv_weight"):
             if values[name] is not None:
-                _check_float(name, values[name], 0.0, 1e12)
+                check_float(name, values[name], 0.0, 1e12)
                 values[name] = float(values[name])
         if not any(
             getattr(arch, name) if values[name] is None else values[name] for name in _LOSS_WEIGHTS
@@ -94,11 +92,11 @@ class Settings:
                 f"give style_weight a positive value (the default is {arch.style_weight:g})"
             )
         if values["softmax_temperature"] is not None:
-            _check_float(
+            check_float(
                 "softmax_temperature", values["softmax_temperature"], 0.0, 1e3, hint="0 for off"
             )
             values["softmax_temperature"] = float(values["softmax_temperature"])
-        _check_float(
+        check_float(
             "style_scale",
             self.style_scale,
             0.0,
@@ -127,7 +125,7 @@ class Settings:
                 f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}"
             )
         if self.seed is not None:
-            _check_int("seed", self.seed, 0, 2**31 - 1)
+            check_int("seed", self.seed, 0, 2**31 - 1)
         for name in ("content_layers", "style_layers"):
             if values[name] is not None:
                 values[name] = tuple(values[name])
@@ -169,7 +167,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_int(name: str, value: Any, low: int, high: int, hint: str = "") -> None:
+def check_int(name: str, value: Any, low: int, high: int, hint: str = "") -> None:
     if not _is_int(value) or not low <= value <= high:
         extra = f" ({hint})" if hint else ""
         raise NSTError(
@@ -177,7 +175,7 @@ def _check_int(name: str, value: Any, low: int, high: int, hint: str = "") -> No
         )
 
 
-def _check_float(
+def check_float(
     name: str, value: Any, low: float, high: float, lower_open: bool = False, hint: str = ""
 ) -> None:
     try:

@@ -67,3 +67,42 @@ def photo() -> np.ndarray:
 @pytest.fixture
 def texture() -> np.ndarray:
     return synthetic_texture()
+
+
+@pytest.fixture(scope="session")
+def playground_url(tmp_path_factory):
+    """The playground served by ``python -m nst_helpers app`` in a subprocess, on a free port of
+    127.0.0.1, with an empty Keras cache (its runs here use random weights and shipped images)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("playground") / "server.log"
+    env = {**os.environ, "KERAS_HOME": str(log.parent / "keras_home")}
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "nst_helpers", "app", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the playground did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
