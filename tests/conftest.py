@@ -100,7 +100,9 @@ def playground_url(tmp_path_factory):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the playground did not start: {log.read_text()[-2000:]}")
+                    raise RuntimeError(
+                        f"the playground did not start: {log.read_text()[-2000:]}"
+                    ) from None
                 time.sleep(0.5)
         yield url
     finally:

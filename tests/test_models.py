@@ -97,7 +97,7 @@ def test_inception_needs_its_minimum_side_and_says_so(photo, texture):
     arch = get_architecture("inception_v3")
     extractor = build_extractor(arch, weights=None)
     extractor(np.zeros((1, arch.min_side, arch.min_side, 3), np.float32))  # the minimum works
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         extractor(np.zeros((1, arch.min_side - 1, arch.min_side - 1, 3), np.float32))
     with pytest.raises(
         NSTError, match=f"each side must be at least {arch.min_side} px; use max_dim"
