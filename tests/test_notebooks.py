@@ -67,6 +67,13 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "RACE_SECONDS": 2,
         "MEASURE_MEMORY": False,
     },
+    "09_playground": {
+        "STYLE": "swirls",
+        "WEIGHTS": "offline-vgg16",
+        "SIZE": 64,
+        "STEPS": 3,
+        "LAUNCH": False,
+    },
 }
 
 
@@ -238,9 +245,12 @@ def test_taught_functions_agree_with_the_package():
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers import compare, losses, patches, preprocessing
+    from nst_helpers import compare, losses, patches, playground, preprocessing
+    from nst_helpers.settings import Settings
 
     taught = taught_functions()
+    terms = {"total": 10.0, "content": 1.0, "style": 2.0, "tv": 3.0}
+    weighted = Settings(content_weight=2.0, style_weight=3.0, tv_weight=0.5)
     rng = np.random.default_rng(0)
     image = rng.random((1, 24, 32, 3)).astype(np.float32)
     features = tf.constant(rng.normal(size=(1, 6, 8, 16)), tf.float32)
@@ -278,6 +288,10 @@ def test_taught_functions_agree_with_the_package():
         "fitted_exponent": (
             taught["fitted_exponent"]([1.0, 10.0, 100.0], [2.0, 30.0, 500.0]),
             compare.fitted_exponent([1.0, 10.0, 100.0], [2.0, 30.0, 500.0]),
+        ),
+        "weighted_terms": (
+            list(taught["weighted_terms"](terms, weighted).values()),
+            list(playground.weighted_terms(terms, weighted).values()),
         ),
         "shuffle_patches": (
             taught["shuffle_patches"](image, 8, seed=3),
