@@ -51,6 +51,9 @@ def test_style_strength_is_a_power_of_ten_on_the_networks_weights():
         ({"architecture": "alexnet"}, "unknown architecture 'alexnet'"),
         ({"learning_rate": -1}, "learning_rate=-1 is out of range"),
         ({"content_url": "ftp://example.org/a.jpg"}, "is not a web address"),
+        ({"content_url": "https://example.org/a.jpg"}, "cannot download https://example.org/a.jpg"),
+        ({"weights": "imagenet"}, "cannot download the ImageNet weights for vgg16"),
+        ({"content_upload": "/nowhere/photo.jpg"}, "image not found: /nowhere/photo.jpg"),
     ],
 )
 def test_bad_controls_are_one_line(changes, match):
