@@ -154,16 +154,17 @@ def stylize_page(
             precision=precision,
             seed=seed,
         )
+        note = ""
         for update in stream_run(new, stop):
             image, progress = update.image, progress_html(update)
             plot = loss_frame(update.history)
-            if update.notice:
-                status = f"Note: {update.notice}"
-            elif update.done:
+            if update.notice:  # what "auto" substituted stays in sight for the whole run
+                note = f"\n\nNote: {update.notice}"
+            if update.done:
                 status, files = update.message or "", list(update.files)
             else:
                 status = "running; Stop keeps the best image so far"
-            yield image, progress, status, plot, files
+            yield image, progress, status + note, plot, files
     except Exception as exc:
         yield image, progress, f"Error: {error_line(exc, size)}", plot, files
     finally:

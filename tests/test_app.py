@@ -149,6 +149,16 @@ def test_a_bad_upload_is_one_line_in_the_page_and_the_app_keeps_running(client, 
     assert status.startswith("finished"), status
 
 
+def test_the_page_keeps_saying_what_auto_weights_substituted(tmp_path):
+    from nst_helpers.app import stylize_page
+
+    controls = ["chelsea", None, "", "swirls", None, "vgg19", 2, 64, 0.0, 1.0, 0.02]
+    outputs = list(stylize_page(*controls, "function", "auto", 0, "auto", None))
+    final_status = outputs[-1][2]
+    assert final_status.startswith("finished 2 steps"), final_status
+    assert "Note: the ImageNet weights for vgg19 cannot be downloaded here" in final_status
+
+
 def test_stop_ends_a_run_and_returns_the_best_image_so_far(client):
     job = call(client, steps=10_000)
     deadline = time.monotonic() + 180
