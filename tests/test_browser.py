@@ -72,8 +72,13 @@ def test_a_webcam_snapshot_is_stylized_in_the_browser(browser, playground_url):
         # the content: a snapshot of Chromium's fake camera
         page.get_by_label("Capture from camera").click()
         page.get_by_text("Click to Access Webcam").click()
+        page.wait_for_function(  # the camera is streaming: a capture now has a picture
+            "() => { const v = document.querySelector('#content-upload video');"
+            " return v && v.readyState >= 2 && v.videoWidth > 0; }",
+            timeout=30_000,
+        )
         page.get_by_label("capture photo").click()
-        page.wait_for_selector("#content-upload img", timeout=30_000)
+        page.wait_for_selector("#content-upload img:not(.hide)", timeout=30_000)
         # the style: another shipped image, picked from the menu
         page.get_by_label("Style: shipped or a famous painting").click()
         page.get_by_role("option", name="ihc (shipped)").click()
