@@ -35,6 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quality-size", type=int, default=192)
     parser.add_argument("--quality-steps", type=int, default=200, help="0 skips the quality check")
+    parser.add_argument(
+        "--quality-pair",
+        nargs=2,
+        default=["china", "swirls"],
+        metavar=("CONTENT", "STYLE"),
+        help="the pair of the time-to-quality table",
+    )
+    parser.add_argument(
+        "--ttq-size", type=int, default=512, help="the time-to-quality table's size"
+    )
+    parser.add_argument(
+        "--ttq-steps", type=int, default=300, help="the reference's steps (0 skips the table)"
+    )
+    parser.add_argument(
+        "--only-ttq", action="store_true", help="only the time-to-quality table (notebook 08)"
+    )
     parser.add_argument("--out", default="results")
     parser.add_argument(
         "--one", nargs=4, metavar=("ARCH", "SIZE", "MODE", "PRECISION"), help=argparse.SUPPRESS
@@ -50,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.only_ttq:
+        return time_to_quality_table(args, out)
     emulated = emulated_bf16()
     rows = configurations(args.archs, args.sizes, args.large, emulated)
     results, start = [], time.perf_counter()
@@ -77,6 +95,38 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"wrote {out / 'bench.csv'}, {out / 'bench.png'}, {out / 'bench.md'} in {time.perf_counter() - start:.0f} s"
     )
+    return time_to_quality_table(args, out) if args.ttq_steps else 0
+
+
+def time_to_quality_table(args: argparse.Namespace, out: Path) -> int:
+    """Seconds to the reference's judged quality, per optimizer (``time_to_quality``), written as
+    CSV and markdown with the machine it was measured on."""
+    from .bench_report import cpu_name, markdown
+    from .images import save_image
+    from .settings import DEFAULTS
+    from .time_to_quality import reference_settings, time_to_quality
+
+    start = time.perf_counter()
+    settings = reference_settings(DEFAULTS, args.ttq_size, args.ttq_steps)
+    table, bar, attempts = time_to_quality(*args.quality_pair, settings)
+    table.to_csv(out / "time_to_quality.csv")
+    for number, attempt in enumerate(attempts):
+        save_image(attempt.result.best_image, out / f"time_to_quality_{number}.png")
+    best = table["seconds to the bar"].iloc[1:].idxmin()
+    ratio = table.loc[best, "x reference"]
+    verdict = (
+        f"best: {best}, {ratio:.2f} x the reference's time: the one-third goal is "
+        f"{'met' if ratio <= 1 / 3 else 'not met'}"
+    )
+    text = (
+        f"# Time to quality\n\nMachine: {cpu_name()}. Pair: {' x '.join(args.quality_pair)} at "
+        f"{args.ttq_size} px; bar: the reference's judged style ratio {bar[0]:.4f} and content ratio "
+        f"{bar[1]:.4f} after {args.ttq_steps} steps. Images: time_to_quality_<row>.png.\n\n"
+        f"{markdown(table.reset_index(), ['method', *table.columns])}\n\n{verdict}\n"
+    )
+    (out / "time_to_quality.md").write_text(text)
+    print(text)
+    print(f"wrote {out / 'time_to_quality.md'} in {time.perf_counter() - start:.0f} s")
     return 0
 
 

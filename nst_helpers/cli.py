@@ -12,16 +12,19 @@ import os
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from .architectures import ARCHITECTURES
+from .color import COLOR_MODES
 from .errors import NSTError
 from .images import load_image, save_image
 from .outputs import check_output, run_record, snapshot_path, write_results
 from .playground import HOST, PORT
 from .precision import PRECISIONS
-from .settings import DEFAULTS, INITS, STEP_MODES, STYLE_BALANCES, Settings
+from .presets import PRESETS, apply_preset
+from .settings import DEFAULTS, INITS, OPTIMIZERS, STEP_MODES, STYLE_BALANCES, Settings
 from .signals import exit_code, signal_of, signals_deferred, stop_on_signals
 from .sources import PAINTINGS, SHIPPED, is_url, resolve_image
 
@@ -45,6 +48,10 @@ FLAGS = {
     "seed": "--seed",
     "step_mode": "--step-mode",
     "precision": "--precision",
+    "style_scale": "--style-scale",
+    "style_blend": "--style-weights",
+    "color": "--color",
+    "optimizer": "--optimizer",
 }
 """Each setting's command-line flag, so that messages name what the user typed."""
 
@@ -72,9 +79,21 @@ def layer_list(text: str) -> tuple[str, ...]:
     return names
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The options, with their defaults taken from ``settings.DEFAULTS``."""
-    d = DEFAULTS
+def number_list(text: str) -> tuple[float, ...]:
+    """'0.7,0.3' -> (0.7, 0.3)."""
+    try:
+        numbers = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of numbers such as 0.7,0.3"
+        ) from None
+    if not numbers:
+        raise argparse.ArgumentTypeError("give one number per style, such as 0.7,0.3")
+    return numbers
+
+
+def build_parser(d: Settings = DEFAULTS) -> argparse.ArgumentParser:
+    """The options, with their defaults taken from ``d`` (``settings.DEFAULTS``, or a preset's)."""
     parser = OneLineParser(
         prog="python -m nst_helpers", description="Neural style transfer (Gatys et al. 2016)."
     )
@@ -82,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("stylize", help="stylize a content image with a style image")
     run.add_argument("content", help="content image: a path, a URL, or a name from `images`")
-    run.add_argument("style", help="style image: a path, a URL, or a name from `images`")
+    run.add_argument(
+        "style",
+        nargs="+",
+        help="style image(s): a path, a URL, or a name from `images`; several are blended (--style-weights)",
+    )
     run.add_argument(
         "-o",
         "--output",
@@ -109,7 +132,45 @@ def build_parser() -> argparse.ArgumentParser:
         default=d.upscale,
         help="enlarge images smaller than --max-dim",
     )
-    run.add_argument("--steps", type=int, default=d.steps, help="Adam steps (default %(default)s)")
+    run.add_argument(
+        "--preset",
+        choices=PRESETS,
+        help="start from a known configuration: "
+        + "; ".join(f"{p.name}: {p.source.split(':')[0]}" for p in PRESETS.values())
+        + " (options given beside it win)",
+    )
+    run.add_argument(
+        "--steps",
+        type=int,
+        default=d.steps,
+        help="Adam steps or L-BFGS iterations (default %(default)s)",
+    )
+    run.add_argument(
+        "--optimizer",
+        default=d.optimizer,
+        choices=OPTIMIZERS,
+        help="adam, or lbfgs (SciPy's L-BFGS-B within [0, 1]) (default %(default)s)",
+    )
+    run.add_argument(
+        "--color",
+        default=d.color,
+        choices=COLOR_MODES,
+        help="keep the photo's colours: luminance (stylize brightness only) or histogram (the painting "
+        "recoloured to the photo's first) (default %(default)s)",
+    )
+    run.add_argument(
+        "--style-weights",
+        type=number_list,
+        default=d.style_blend,
+        help="one weight per style image, such as 0.7,0.3 (default: equal)",
+    )
+    run.add_argument(
+        "--style-scale",
+        type=float,
+        default=d.style_scale,
+        help="the style image's long side as a multiple of --max-dim: larger makes the pattern larger "
+        "(default %(default)s)",
+    )
     run.add_argument(
         "--lr",
         type=float,
@@ -128,11 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--content-layers",
         type=layer_list,
+        default=d.content_layers,
         help="comma-separated layer names (default: the architecture's)",
     )
     run.add_argument(
         "--style-layers",
         type=layer_list,
+        default=d.style_layers,
         help="comma-separated layer names (default: the architecture's)",
     )
     run.add_argument(
@@ -187,8 +250,10 @@ def list_images() -> int:
     return 0
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings(
+def settings_from(args: argparse.Namespace, base: Settings = DEFAULTS) -> Settings:
+    """The run's settings: ``base`` (the defaults or a preset's) with every option as given."""
+    return replace(
+        base,
         architecture=args.arch,
         weights=args.weights,
         max_dim=args.max_dim,
@@ -205,23 +270,41 @@ def settings_from(args: argparse.Namespace) -> Settings:
         seed=args.seed,
         step_mode=args.step_mode,
         precision=args.precision,
+        optimizer=args.optimizer,
+        color=args.color,
+        style_blend=args.style_weights,
+        style_scale=args.style_scale,
     )
 
 
-def stylize_command(args: argparse.Namespace) -> int:
-    settings = settings_from(args).checked()
+def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Settings]:
+    """Parse the options; with ``--preset``, parse again with the preset's values as defaults, so
+    that options given beside it win. Returns the options and the settings they start from."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "preset", None):
+        base = apply_preset(args.preset)
+        return build_parser(base).parse_args(argv), base
+    return args, DEFAULTS
+
+
+def stylize_command(args: argparse.Namespace, base: Settings = DEFAULTS) -> int:
+    settings = settings_from(args, base).checked()
+    settings.blend_for(len(args.style))  # one weight per style image
     if args.save_every < 0:
         raise NSTError(
             f"--save-every {args.save_every} is negative; use 0 (off) or a number of steps"
         )
-    sources = [resolve_image(args.content), resolve_image(args.style)]
+    sources = [resolve_image(args.content), *(resolve_image(style) for style in args.style)]
     output = check_output(Path(args.output), sources, settings.steps, args.save_every)
 
     from .environment import import_tensorflow_quietly
 
     if any(is_url(source) for source in sources):
         import_tensorflow_quietly()  # Keras downloads the images
-    content, style = (load_image(source, settings.max_dim, settings.upscale) for source in sources)
+    content = load_image(sources[0], settings.max_dim, settings.upscale)
+    styles = [
+        load_image(source, settings.style_max_dim, settings.upscale) for source in sources[1:]
+    ]
     import_tensorflow_quietly()
     from .estimate import check_run_cost, estimate_run
     from .optimize import stylize
@@ -252,7 +335,7 @@ def stylize_command(args: argparse.Namespace) -> int:
 
     callback.close = bar.close  # type: ignore[attr-defined]
     start = time.perf_counter()
-    result = stylize(content, style, run, callback=callback, callback_every=1)
+    result = stylize(content, styles, run, callback=callback, callback_every=1)
     seconds = time.perf_counter() - start
 
     image = result.best_image if result.history else result.image
@@ -262,7 +345,7 @@ def stylize_command(args: argparse.Namespace) -> int:
         record = write_results(
             image,
             output,
-            run_record(result, str(args.content), str(args.style), str(args.output), seconds),
+            run_record(result, str(args.content), "+".join(args.style), str(args.output), seconds),
         )
         losses = ", ".join(f"{k} {v:.4g}" for k, v in result.final_losses.items() if ":" not in k)
         print(
@@ -307,14 +390,14 @@ def app_command(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args, base = parse(argv)
     try:
         with stop_on_signals():
             if args.command == "images":
                 return list_images()
             if args.command == "app":
                 return app_command(args)
-            return stylize_command(args)
+            return stylize_command(args, base)
     except NSTError as exc:
         print(f"error: {in_flags(str(exc))}", file=sys.stderr)
         return EXIT_ERROR

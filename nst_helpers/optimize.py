@@ -12,13 +12,15 @@ import math
 import signal
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from .color import luminance_pair, match_color, with_content_colors
 from .images import MIN_SIDE, load_image
+from .lbfgs import minimize_lbfgs
 from .losses import (
     gram_matrix,
     layer_temperatures,
@@ -85,12 +87,20 @@ LossFunction = Callable[[tf.Tensor], dict[str, tf.Tensor]]
 
 
 def make_loss(
-    extractor: keras.Model, settings: Settings, content: tf.Tensor, style: tf.Tensor
+    extractor: keras.Model,
+    settings: Settings,
+    content: tf.Tensor,
+    style: tf.Tensor | Sequence[tf.Tensor],
 ) -> LossFunction:
     """The run's loss as a function of the image. The targets (content feature maps, style Gram
     matrices, one forward pass each) and the style layers' weights are computed once, here. With a
-    ``softmax_temperature``, every feature map is smoothed first (``losses.smooth_features``)."""
-    raw_style = extractor(style, training=False)  # one forward pass of the style, used twice
+    ``softmax_temperature``, every feature map is smoothed first (``losses.smooth_features``).
+    Several styles give one Gram target per layer, their weighted mean (``settings.style_blend``,
+    equal weights by default; notebook 08)."""
+    styles = list(style) if isinstance(style, (list, tuple)) else [style]
+    blend = settings.blend_for(len(styles))
+    raw_styles = [extractor(s, training=False) for s in styles]  # one forward pass each
+    raw_style = raw_styles[0]
     temperatures = (
         layer_temperatures(raw_style, settings.softmax_temperature)
         if settings.softmax_temperature
@@ -106,11 +116,14 @@ def make_loss(
         return smoothed(extractor(image, training=False))
 
     content_features = features_of(content)
-    style_features = smoothed(raw_style)
+    style_features = [smoothed(raw) for raw in raw_styles]
     content_targets = {
         name: tf.cast(content_features[name], tf.float32) for name in settings.content_layers
     }
-    style_targets = {name: gram_matrix(style_features[name]) for name in settings.style_layers}
+    style_targets = {
+        name: tf.add_n([w * gram_matrix(f[name]) for w, f in zip(blend, style_features)])
+        for name in settings.style_layers
+    }
     layer_weights = style_layer_weights(
         style_targets, settings.style_balance, settings.style_layer_weights
     )
@@ -162,6 +175,33 @@ def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
 
 
+def style_list(style: Any) -> list[Any]:
+    """One style, or several given as a list or tuple of sources (notebook 08)."""
+    if isinstance(style, (list, tuple)) and style and not isinstance(style[0], (int, float)):
+        return list(style)
+    return [style]
+
+
+def colored_inputs(
+    content: np.ndarray, styles: list[np.ndarray], color: str
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """What the network sees under ``color`` (``color.py``): the painting in the photo's colours
+    ("histogram"), both in grey with matched brightness ("luminance"), or both as they are."""
+    if color == "histogram":
+        return content, [match_color(s, content) for s in styles]
+    if color == "luminance":
+        pairs = [luminance_pair(content, s) for s in styles]
+        return pairs[0][0], [style for _, style in pairs]
+    return content, styles
+
+
+def recolor(color: str, original: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """What turns an optimized image into the result: the photo's colours put back ("luminance")."""
+    if color == "luminance":
+        return lambda image: with_content_colors(image, original)
+    return lambda image: image
+
+
 def stylize(
     content: Any,
     style: Any,
@@ -194,15 +234,27 @@ def stylize(
     settings, extractor = run.settings, run.extractor
 
     min_side = max(MIN_SIDE, run.architecture.min_side)
-    content = tf.constant(load_image(content, settings.max_dim, settings.upscale, min_side))
-    style = tf.constant(load_image(style, settings.style_max_dim, settings.upscale, min_side))
-    loss = make_loss(extractor, settings, content, style)
+    original = load_image(content, settings.max_dim, settings.upscale, min_side)
+    styles = [
+        load_image(s, settings.style_max_dim, settings.upscale, min_side) for s in style_list(style)
+    ]
+    settings.blend_for(len(styles))  # one weight per style, checked before any work
+    photo, styles = colored_inputs(original, styles, settings.color)
+    content = tf.constant(photo)
+    style_tensors = [tf.constant(s) for s in styles]
+    style = style_tensors[0]
+    loss = make_loss(extractor, settings, content, style_tensors)
     if start_image is None:
         start = initial_image(content, style, settings.init, settings.seed)
     else:
         start = tf.image.resize(
             load_image(start_image, None), tf.shape(content)[1:3], antialias=True
         )
+        if settings.color == "luminance":
+            start = tf.constant(luminance_pair(start.numpy(), start.numpy())[0])
+    finish = recolor(settings.color, original)
+    if settings.optimizer == "lbfgs":
+        return lbfgs_run(loss, start, run, callback, callback_every, max_seconds, stop, finish)
     image = tf.Variable(start, name="image")
     optimizer = make_optimizer(settings.learning_rate)
     optimizer.build([image])  # its slots exist before a compiled step first runs
@@ -266,12 +318,75 @@ def stylize(
             close()
 
     return StyleTransferResult(
-        image=image.numpy(),
-        best_image=best_image.numpy(),
+        image=finish(image.numpy()),
+        best_image=finish(best_image.numpy()),
         best_step=best_step,
         history=history,
         run=run,
         stopped=stopped,
         message=message,
         interrupted_by=interrupted_by,
+    )
+
+
+def lbfgs_run(
+    loss: LossFunction,
+    start: tf.Tensor,
+    run: PreparedRun,
+    callback: Callback | None,
+    callback_every: int,
+    max_seconds: float | None,
+    stop: Callable[[], bool] | None,
+    finish: Callable[[np.ndarray], np.ndarray],
+) -> StyleTransferResult:
+    """:func:`stylize` with SciPy's L-BFGS-B (``settings.optimizer == "lbfgs"``): ``steps`` counts
+    iterations; stopping, time limits, Ctrl-C and NaN behave as in the Adam loop."""
+    settings = run.settings
+    loop_start = time.perf_counter()
+    signum: list[int] = []
+
+    try:
+        with stop_between_steps() as stop_requested:
+
+            def should_stop() -> str | None:
+                received = stop_requested()
+                if received is not None:
+                    signum.append(received)
+                    return "interrupted"
+                if stop is not None and stop():
+                    return "stopped"
+                if max_seconds is not None and time.perf_counter() - loop_start > max_seconds:
+                    return "time limit"
+                return None
+
+            outcome = minimize_lbfgs(
+                loss,
+                start,
+                settings.steps,
+                callback,
+                callback_every,
+                should_stop,
+                compiled=settings.step_mode != "eager",
+            )
+    finally:
+        close = getattr(callback, "close", None)
+        if close is not None:
+            close()
+    done = len(outcome.history)
+    messages = {
+        "stopped": f"stopped after {done} of {settings.steps} iterations; kept the best image so far",
+        "time limit": f"stopped after {done} of {settings.steps} iterations: the {max_seconds or 0:g} s limit",
+        "interrupted": f"interrupted after {done} of {settings.steps} iterations; kept the image so far",
+        "not finite": f"the loss or its gradient became NaN or infinite at iteration {done + 1}; kept "
+        f"the best image; lower the loss weights",
+    }
+    return StyleTransferResult(
+        image=finish(outcome.image),
+        best_image=finish(outcome.best_image),
+        best_step=outcome.best_step,
+        history=outcome.history,
+        run=run,
+        stopped=outcome.stopped,
+        message=messages.get(outcome.stopped),
+        interrupted_by=signum[0] if signum else None,
     )

@@ -14,11 +14,14 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .architectures import Architecture, get_architecture
+from .color import check_color
 from .errors import NSTError
 from .precision import PRECISIONS
 from .weights import normalize_weights
 
 INITS = ("content", "style", "noise")
+OPTIMIZERS = ("adam", "lbfgs")
+"""Adam on the pixels (notebook 05) or SciPy's L-BFGS-B with the [0, 1] bounds (notebook 08)."""
 STYLE_BALANCES = ("relative", "equal")
 """How the style layers are weighted against each other (see ``losses.style_layer_weights``)."""
 STEP_MODES = ("eager", "function", "xla")
@@ -47,6 +50,11 @@ class Settings:
         None  # None: the architecture's; 0: off (losses.smooth_features)
     )
     style_scale: float = 1.0  # the style image's long side, as a multiple of max_dim
+    style_blend: tuple[float, ...] | None = (
+        None  # several styles' weights; None: equal (notebook 08)
+    )
+    color: str = "none"  # "luminance" or "histogram" keep the photo's colours (color.py)
+    optimizer: str = "adam"  # or "lbfgs": then steps counts L-BFGS iterations
     init: str = "content"
     seed: int | None = 0
     step_mode: str = (
@@ -110,6 +118,20 @@ class Settings:
                 f"style_scale={self.style_scale:g} at max_dim {self.max_dim} makes the style image "
                 f"{self.style_max_dim} px; keep it from {MAX_DIM_RANGE[0]} to {MAX_DIM_RANGE[1]} px"
             )
+        if values["style_blend"] is not None:
+            blend = tuple(values["style_blend"])
+            for index, weight in enumerate(blend):
+                check_float(f"style_blend[{index}]", weight, 0.0, 1e6)
+            if not blend or sum(float(w) for w in blend) <= 0:
+                raise NSTError(
+                    "style_blend needs a positive weight for at least one style, for example (0.7, 0.3)"
+                )
+            values["style_blend"] = tuple(float(w) for w in blend)
+        check_color(self.color)
+        if self.optimizer not in OPTIMIZERS:
+            raise NSTError(
+                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
         if self.style_balance not in STYLE_BALANCES:
             raise NSTError(
                 f"unknown style balance {self.style_balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
@@ -134,6 +156,19 @@ class Settings:
                         f"{name} is empty; name at least one layer, or None for the architecture's"
                     )
         return Settings(**values)
+
+    def blend_for(self, count: int) -> list[float]:
+        """The weights of ``count`` style images, summing to 1: ``style_blend`` normalized, or equal;
+        a count that does not match is a one-line ``NSTError`` (notebook 08)."""
+        if self.style_blend is None:
+            return [1.0 / count] * count
+        if len(self.style_blend) != count:
+            raise NSTError(
+                f"{len(self.style_blend)} style weights for {count} style image(s); give one weight "
+                "per style"
+            )
+        total = float(sum(self.style_blend))
+        return [float(w) / total for w in self.style_blend]
 
     @property
     def style_max_dim(self) -> int:
