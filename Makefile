@@ -1,6 +1,6 @@
 # make demo: stylize a shipped photo into outputs/; make test: the whole test suite.
 # make app: the playground page on http://127.0.0.1:7860 (APP_ARGS="--port 8000" to move it).
-# make bench: step times by architecture, size, mode and precision into results/.
+# make bench: step times by architecture, size, mode and precision, then the time-to-quality table (notebook 08), into results/.
 # make reproduce: notebooks 06 and 07 (the comparisons) into results/reproduce/REPORT.md; QUICK=1 on a
 # CPU without internet (about 15 minutes on 2 cores), without it the full run for a Colab GPU.
 # make lint / make format: ruff, on the code and the notebooks (make test runs make lint).

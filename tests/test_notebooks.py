@@ -67,6 +67,15 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "RACE_SECONDS": 2,
         "MEASURE_MEMORY": False,
     },
+    "08_controlling_the_result": {
+        "STYLE": "swirls",
+        "SECOND_STYLE": "hubble",
+        "WEIGHTS": "offline-vgg16",
+        "MAX_DIM": 64,
+        "STEPS": 4,
+        "TTQ_SIZE": 96,
+        "TTQ_STEPS": 6,
+    },
     "09_playground": {
         "STYLE": "swirls",
         "WEIGHTS": "offline-vgg16",
@@ -245,7 +254,7 @@ def test_taught_functions_agree_with_the_package():
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers import compare, losses, patches, playground, preprocessing
+    from nst_helpers import color, compare, losses, patches, playground, preprocessing
     from nst_helpers.settings import Settings
 
     taught = taught_functions()
@@ -288,6 +297,10 @@ def test_taught_functions_agree_with_the_package():
         "fitted_exponent": (
             taught["fitted_exponent"]([1.0, 10.0, 100.0], [2.0, 30.0, 500.0]),
             compare.fitted_exponent([1.0, 10.0, 100.0], [2.0, 30.0, 500.0]),
+        ),
+        "match_color": (
+            taught["match_color"](image[:, ::-1], image**2),
+            color.match_color(image[:, ::-1], image**2),
         ),
         "weighted_terms": (
             list(taught["weighted_terms"](terms, weighted).values()),
