@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .color import COLOR_MODES  # noqa: E402
 from .errors import NSTError  # noqa: E402
 from .playground import (  # noqa: E402
     CONTENT_CHOICES,
@@ -42,7 +43,7 @@ from .playground import (  # noqa: E402
     style_label,
 )
 from .precision import PRECISIONS  # noqa: E402
-from .settings import STEP_MODES  # noqa: E402
+from .settings import OPTIMIZERS, STEP_MODES  # noqa: E402
 
 MAX_UPLOAD = "40mb"  # larger files are refused by the page before they are sent
 LOSS_TERMS = ("total", "content", "style", "tv")
@@ -127,6 +128,8 @@ def stylize_page(
     precision: str,
     seed: float,
     weights: str,
+    color: str = PLAYGROUND_DEFAULTS.color,
+    optimizer: str = PLAYGROUND_DEFAULTS.optimizer,
     request: gr.Request = None,  # type: ignore[assignment]  # Gradio passes the visitor's
 ) -> Iterator[tuple[Any, str, str, pd.DataFrame | None, list[str] | None]]:
     """The Start button: yields (image, progress, status, loss plot, files) as the run goes."""
@@ -153,6 +156,8 @@ def stylize_page(
             step_mode=step_mode,
             precision=precision,
             seed=seed,
+            color=color,
+            optimizer=optimizer,
         )
         note = ""
         for update in stream_run(new, stop):
@@ -245,10 +250,21 @@ def build_app() -> gr.Blocks:
                     step_mode = gr.Radio(list(STEP_MODES), value=d.step_mode, label="Step mode")
                     precision = gr.Radio(list(PRECISIONS), value=d.precision, label="Precision")
                     seed = gr.Number(value=d.seed or 0, precision=0, label="Seed")
+                    color = gr.Radio(
+                        list(COLOR_MODES),
+                        value=d.color,
+                        label="Colours (luminance, histogram: keep the photo's; notebook 08)",
+                    )
+                    optimizer = gr.Radio(
+                        list(OPTIMIZERS),
+                        value=d.optimizer,
+                        label="Optimizer (lbfgs: steps are L-BFGS iterations)",
+                    )
                     weights = gr.Radio(
                         list(WEIGHT_CHOICES),
                         value="auto",
                         label="Weights (auto: ImageNet, or the offline VGG16 without internet; none: random)",
+                        elem_id="weights",
                     )
             with gr.Column(scale=1, min_width=300):
                 with gr.Row():
@@ -293,6 +309,8 @@ def build_app() -> gr.Blocks:
                 precision,
                 seed,
                 weights,
+                color,
+                optimizer,
             ],
             outputs=[result, progress, status, plot, files],
             api_name="stylize",

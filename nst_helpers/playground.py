@@ -65,6 +65,8 @@ class PlaygroundRequest:
     step_mode: str = PLAYGROUND_DEFAULTS.step_mode
     precision: str = PLAYGROUND_DEFAULTS.precision
     seed: int = 0
+    color: str = PLAYGROUND_DEFAULTS.color
+    optimizer: str = PLAYGROUND_DEFAULTS.optimizer
 
     @property
     def content_source(self) -> str:
@@ -104,6 +106,8 @@ class PlaygroundRequest:
             seed=_whole(self.seed),
             step_mode=self.step_mode,
             precision=self.precision,
+            color=self.color,
+            optimizer=self.optimizer,
         ).checked()
 
 
@@ -143,6 +147,8 @@ PER_RUN_SETTINGS = (
     "tv_weight",
     "seed",
     "step_mode",
+    "color",
+    "optimizer",
 )
 """The settings the page changes from run to run without building the network again."""
 

@@ -63,6 +63,16 @@ def test_bad_controls_are_one_line(changes, match):
     assert "\n" not in str(caught.value)
 
 
+def test_the_page_runs_lbfgs_and_keeps_the_photos_colours(tmp_path):
+    request = PlaygroundRequest(**TINY, optimizer="lbfgs", color="luminance")
+    assert request.settings().optimizer == "lbfgs"
+    last = list(stream_run(request, threading.Event(), tmp_path))[-1]
+    record = json.loads(Path(last.files[1]).read_text())["settings"]
+    assert last.done and record["optimizer"] == "lbfgs" and record["color"] == "luminance"
+    with pytest.raises(NSTError, match="unknown color mode 'sepia'"):
+        PlaygroundRequest(**TINY, color="sepia").settings()
+
+
 def test_previews_are_at_most_sixty_a_run():
     assert preview_every(3) == 1 and preview_every(300) == 5 and preview_every(10_000) == 167
 
@@ -115,6 +125,8 @@ def call(client, **controls):
         precision="auto",
         seed=0,
         weights="none",
+        color="none",
+        optimizer="adam",
     )
     values.update(controls)
     return client.submit(*values.values(), api_name="/stylize")
@@ -153,7 +165,7 @@ def test_the_page_keeps_saying_what_auto_weights_substituted(tmp_path):
     from nst_helpers.app import stylize_page
 
     controls = ["chelsea", None, "", "swirls", None, "vgg19", 2, 64, 0.0, 1.0, 0.02]
-    outputs = list(stylize_page(*controls, "function", "auto", 0, "auto", None))
+    outputs = list(stylize_page(*controls, "function", "auto", 0, "auto", request=None))
     final_status = outputs[-1][2]
     assert final_status.startswith("finished 2 steps"), final_status
     assert "Note: the ImageNet weights for vgg19 cannot be downloaded here" in final_status

@@ -85,7 +85,7 @@ def test_a_webcam_snapshot_is_stylized_in_the_browser(browser, playground_url):
         set_number(page, "Steps", 3)
         set_number(page, "Working size (long side, px)", 64)
         page.get_by_text("Advanced").click()
-        page.get_by_label("none").check()  # random weights: no download in tests
+        page.locator("#weights").get_by_label("none").check()  # random: no download in tests
         page.click("#start")
         page.wait_for_selector("#status :text('finished 3 steps')", timeout=180_000)
         page.wait_for_selector("#result img", timeout=30_000)
