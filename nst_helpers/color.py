@@ -66,11 +66,17 @@ def luminance_pair(content: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, 
     y_content = to_yiq(content)[..., :1]
     y_style = to_yiq(style)[..., :1]
     y_style = (y_style - y_style.mean()) / max(float(y_style.std()), 1e-6)
-    y_style = y_style * y_content.std() + y_content.mean()
-    grey = [
-        np.clip(np.repeat(y, 3, axis=-1), 0.0, 1.0).astype(np.float32) for y in (y_content, y_style)
-    ]
-    return grey[0], grey[1]
+    return grey(content), _as_rgb(y_style * y_content.std() + y_content.mean())
+
+
+def grey(image: np.ndarray) -> np.ndarray:
+    """An image's brightness (Y of YIQ) in all three channels: what luminance-only transfer shows
+    the network."""
+    return _as_rgb(to_yiq(image)[..., :1])
+
+
+def _as_rgb(y: np.ndarray) -> np.ndarray:
+    return np.clip(np.repeat(y, 3, axis=-1), 0.0, 1.0).astype(np.float32)
 
 
 def with_content_colors(stylized: np.ndarray, content: np.ndarray) -> np.ndarray:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from .color import luminance_pair, match_color, with_content_colors
+from .color import grey, luminance_pair, match_color, with_content_colors
 from .images import MIN_SIDE, load_image
 from .lbfgs import minimize_lbfgs
 from .losses import (
@@ -175,6 +175,45 @@ def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
 
 
+@dataclass
+class StopRules:
+    """Why a run ends before its last step, asked between Adam steps or L-BFGS iterations: a signal
+    (Ctrl-C, SIGTERM), the caller's ``stop`` (the playground's Stop button) or the time limit."""
+
+    stop_requested: Callable[[], int | None] = lambda: None
+    stop: Callable[[], bool] | None = None
+    max_seconds: float | None = None
+    signum: int | None = None  # the signal that stopped the run
+    started: float = field(default_factory=time.perf_counter)
+
+    def reason(self, done: int = 1) -> str | None:
+        """ "interrupted", "stopped", "time limit", or None to go on (after at least one step)."""
+        received = self.stop_requested()
+        if received is not None:
+            self.signum = received
+            return "interrupted"
+        if self.stop is not None and self.stop():
+            return "stopped"
+        if (
+            self.max_seconds is not None
+            and done
+            and time.perf_counter() - self.started > self.max_seconds
+        ):
+            return "time limit"
+        return None
+
+
+def stop_message(reason: str, done: int, total: int, unit: str, rules: StopRules) -> str:
+    """The one line that says why a run ended early and what was kept."""
+    if reason == "interrupted":
+        signum = rules.signum or signal.SIGINT
+        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        return f"interrupted{by} after {done} of {total} {unit}; kept the image so far"
+    if reason == "time limit":
+        return f"stopped after {done} of {total} {unit}: the {rules.max_seconds or 0:g} s limit"
+    return f"stopped after {done} of {total} {unit}; kept the best image so far"
+
+
 def style_list(style: Any) -> list[Any]:
     """One style, or several given as a list or tuple of sources (notebook 08)."""
     if isinstance(style, (list, tuple)) and style and not isinstance(style[0], (int, float)):
@@ -238,7 +277,6 @@ def stylize(
     styles = [
         load_image(s, settings.style_max_dim, settings.upscale, min_side) for s in style_list(style)
     ]
-    settings.blend_for(len(styles))  # one weight per style, checked before any work
     photo, styles = colored_inputs(original, styles, settings.color)
     content = tf.constant(photo)
     style_tensors = [tf.constant(s) for s in styles]
@@ -251,7 +289,7 @@ def stylize(
             load_image(start_image, None), tf.shape(content)[1:3], antialias=True
         )
         if settings.color == "luminance":
-            start = tf.constant(luminance_pair(start.numpy(), start.numpy())[0])
+            start = tf.constant(grey(start.numpy()))
     finish = recolor(settings.color, original)
     if settings.optimizer == "lbfgs":
         return lbfgs_run(loss, start, run, callback, callback_every, max_seconds, stop, finish)
@@ -263,32 +301,15 @@ def stylize(
     history: list[dict[str, float]] = []
     best_total, best_image, best_step = math.inf, tf.identity(image), 0
     stopped, message, interrupted_by = "finished", None, None
-    loop_start = time.perf_counter()
-
-    def interrupted(signum: int) -> str:
-        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
-        return (
-            f"interrupted{by} after {len(history)} of {settings.steps} steps; kept the image so far"
-        )
 
     try:
         with stop_between_steps() as stop_requested:
+            rules = StopRules(stop_requested, stop, max_seconds)
             for step in range(1, settings.steps + 1):
-                interrupted_by = stop_requested()
-                if interrupted_by is not None:  # a signal, caught by signals.stop_on_signals
-                    stopped, message = "interrupted", interrupted(interrupted_by)
-                    break
-                if stop is not None and stop():
-                    stopped = "stopped"
-                    message = f"stopped after {len(history)} of {settings.steps} steps; kept the best image so far"
-                    break
-                if (
-                    max_seconds is not None
-                    and history
-                    and time.perf_counter() - loop_start > max_seconds
-                ):
-                    stopped = "time limit"
-                    message = f"stopped after {len(history)} of {settings.steps} steps: the {max_seconds:g} s limit"
+                reason = rules.reason(len(history))
+                if reason is not None:
+                    stopped, interrupted_by = reason, rules.signum
+                    message = stop_message(reason, len(history), settings.steps, "steps", rules)
                     break
                 start = time.perf_counter()
                 losses, finite, previous = train_step(image)
@@ -311,7 +332,9 @@ def stylize(
                     callback(step, image, values)
     except KeyboardInterrupt as exc:  # Ctrl-C in a notebook or a script
         stopped, interrupted_by = "interrupted", signal_of(exc)
-        message = interrupted(interrupted_by)
+        message = stop_message(
+            stopped, len(history), settings.steps, "steps", StopRules(signum=interrupted_by)
+        )
     finally:
         close = getattr(callback, "close", None)
         if close is not None:
@@ -342,30 +365,16 @@ def lbfgs_run(
     """:func:`stylize` with SciPy's L-BFGS-B (``settings.optimizer == "lbfgs"``): ``steps`` counts
     iterations; stopping, time limits, Ctrl-C and NaN behave as in the Adam loop."""
     settings = run.settings
-    loop_start = time.perf_counter()
-    signum: list[int] = []
-
     try:
         with stop_between_steps() as stop_requested:
-
-            def should_stop() -> str | None:
-                received = stop_requested()
-                if received is not None:
-                    signum.append(received)
-                    return "interrupted"
-                if stop is not None and stop():
-                    return "stopped"
-                if max_seconds is not None and time.perf_counter() - loop_start > max_seconds:
-                    return "time limit"
-                return None
-
+            rules = StopRules(stop_requested, stop, max_seconds)
             outcome = minimize_lbfgs(
                 loss,
                 start,
                 settings.steps,
                 callback,
                 callback_every,
-                should_stop,
+                rules.reason,
                 compiled=settings.step_mode != "eager",
             )
     finally:
@@ -373,13 +382,15 @@ def lbfgs_run(
         if close is not None:
             close()
     done = len(outcome.history)
-    messages = {
-        "stopped": f"stopped after {done} of {settings.steps} iterations; kept the best image so far",
-        "time limit": f"stopped after {done} of {settings.steps} iterations: the {max_seconds or 0:g} s limit",
-        "interrupted": f"interrupted after {done} of {settings.steps} iterations; kept the image so far",
-        "not finite": f"the loss or its gradient became NaN or infinite at iteration {done + 1}; kept "
-        f"the best image; lower the loss weights",
-    }
+    if outcome.stopped == "not finite":
+        message = (
+            f"the loss or its gradient became NaN or infinite at iteration {done + 1}; kept the best "
+            "image; lower the loss weights"
+        )
+    elif outcome.stopped == "finished":
+        message = None
+    else:
+        message = stop_message(outcome.stopped, done, settings.steps, "iterations", rules)
     return StyleTransferResult(
         image=finish(outcome.image),
         best_image=finish(outcome.best_image),
@@ -387,6 +398,6 @@ def lbfgs_run(
         history=outcome.history,
         run=run,
         stopped=outcome.stopped,
-        message=messages.get(outcome.stopped),
-        interrupted_by=signum[0] if signum else None,
+        message=message,
+        interrupted_by=rules.signum,
     )
