@@ -19,6 +19,43 @@ from .errors import NSTError
 
 TEMP_PREFIX = ".nst-"
 TEMP_SUFFIX = ".tmp"
+STALE_AFTER = 3600.0
+"""Seconds after which a temporary file without a process number (an older version's) is stale."""
+
+
+def temp_prefix() -> str:
+    """The start of this process's temporary names, ``.nst-<pid>-``: a later run can tell from the
+    process number whether the writer is gone (a SIGKILL leaves its file behind)."""
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove this program's temporary files in ``folder`` whose writing process is gone."""
+    try:
+        candidates = list(folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+    except OSError:
+        return
+    for path in candidates:
+        pid = path.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        try:
+            if pid.isdigit():
+                stale = not _process_alive(int(pid))
+            else:
+                stale = time.time() - path.stat().st_mtime > STALE_AFTER
+            if stale and path.is_file():
+                path.unlink()
+        except OSError:
+            pass
 
 
 def current_umask() -> int:
@@ -91,7 +128,7 @@ def check_writable(path: Path) -> None:
     folder = path.parent
     make_folder(folder)
     try:
-        fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=folder)
         try:
             os.write(fd, b"probe")
         finally:
@@ -116,9 +153,10 @@ def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> 
         raise NSTError(
             f"cannot write {path}: a folder of that name is in the way; choose another name"
         )
+    remove_stale_temporaries(path.parent)
     tmp: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=path.parent)
         tmp = Path(tmp_name)
         os.close(fd)
         write(tmp)

@@ -3,21 +3,27 @@
 
 ``SHIPPED`` images are files in the course's ``images/`` folder (sources and licenses in
 ``images/README.md``). ``PAINTINGS`` are famous public-domain works fetched by URL where there is
-internet (Colab), cached by Keras on first use; offline, asking for one is an error naming the URL.
+internet (Colab), cached on first use; offline, asking for one is an error naming the URL. Every
+download follows one policy (``nst_helpers.downloads``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import importlib.resources
 import os
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable
 from urllib.parse import urlparse
 
+from .downloads import (
+    IMAGE_DOWNLOADS,
+    DownloadError,
+    FetchPolicy,
+    cache_name,
+    cached_download,
+    download,
+)
 from .errors import NSTError
 
 
@@ -78,9 +84,6 @@ SHIPPED: dict[str, str] = {
 }
 """Shipped images by name: content photos, then style images."""
 
-USER_AGENT = "nst-course/0.1 (neural style transfer course; Python urllib via keras.utils.get_file)"
-"""Sent with image downloads: Wikimedia refuses urllib's default User-Agent and asks for a descriptive one."""
-
 
 def is_url(source: object) -> bool:
     """True for ``http://`` and ``https://`` sources."""
@@ -106,48 +109,28 @@ def keras_cache_dir() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
 
 
-def download_failure(exc: BaseException) -> tuple[str, bool]:
-    """The cause of a failed ``keras.utils.get_file`` download in a few words, and whether it was the
-    server's answer (an HTTP error: check the URL) rather than the network (no connection)."""
-    text = str(exc).strip() or type(exc).__name__
-    if " -- " in text:  # Keras: "URL fetch failure on URL: CODE -- REASON"
-        code, cause = text.rsplit(": ", 1)[-1].split(" -- ", 1)
-        if code.isdigit():
-            return f"HTTP {code} {cause}", True
-        return cause, False
-    return text, False
+def fetch_url(
+    url: str,
+    check: Callable[[Path], None] | None = None,
+    policy: FetchPolicy = IMAGE_DOWNLOADS,
+    stop: Callable[[], bool] | None = None,
+    folder: Path | None = None,
+) -> Path:
+    """Download an image under ``policy`` (public addresses only, by default) and return its path.
 
-
-@contextlib.contextmanager
-def descriptive_user_agent() -> Iterator[None]:
-    """Make urllib (which ``keras.utils.get_file`` uses) send :data:`USER_AGENT`, then restore it."""
-    previous = urllib.request._opener  # the installed opener, None by default
-    opener = urllib.request.build_opener()
-    opener.addheaders = [("User-Agent", USER_AGENT)]
-    urllib.request.install_opener(opener)
+    Into Keras' cache folder (``~/.keras/nst_images``), once per URL, by default; into ``folder``,
+    not cached, when given (the playground's own folder of a visitor's run). ``check`` rejects a
+    download that is not an image; only whole, checked files are ever kept.
+    """
+    if folder is not None:
+        return download(url, folder / cache_name(url), policy, check, stop)
+    cached = keras_cache_dir() / "nst_images" / cache_name(url)
     try:
-        yield
-    finally:
-        urllib.request.install_opener(previous)
-
-
-def fetch_url(url: str, cache_subdir: str = "nst_images") -> Path:
-    """Download ``url`` once into Keras' cache (``~/.keras/<cache_subdir>``) and return the local path."""
-    import keras  # imported here so that local images load without TensorFlow
-
-    name = Path(urlparse(url).path).name or "image"
-    fname = f"{hashlib.sha1(url.encode()).hexdigest()[:8]}-{name}"
-    try:
-        with descriptive_user_agent():
-            return Path(keras.utils.get_file(fname, origin=url, cache_subdir=cache_subdir))
-    except Exception as exc:  # get_file raises a bare Exception on network errors
-        cause, from_server = download_failure(exc)
-        if from_server:
-            advice = "check the URL, or pass a local file instead"
-        else:
-            cache = keras_cache_dir() / cache_subdir / fname
-            advice = f"with no network, save the image as {cache} or pass a local file instead"
-        raise NSTError(f"cannot download {url}: {cause}; {advice}") from None
+        return cached_download(url, cached, policy, check, stop)
+    except DownloadError as exc:
+        raise DownloadError(
+            url, exc.cause, f"offline, save the image as {cached} or pass a local file"
+        ) from None
 
 
 def resolve_image(name_or_path: str | os.PathLike) -> str | Path:
@@ -167,6 +150,10 @@ def resolve_image(name_or_path: str | os.PathLike) -> str | Path:
     path = Path(name_or_path)
     try:
         exists = path.exists()
+    except PermissionError:
+        raise NSTError(
+            f"cannot read {key[:200]!r}: permission denied; check the permissions of its folders"
+        ) from None
     except OSError as exc:  # a name too long for the file system, for example
         raise NSTError(
             f"cannot use {key[:60]!r} as an image path: {exc.strerror or exc}; check the name"

