@@ -18,15 +18,17 @@ from typing import Any, Sequence
 
 from .architectures import ARCHITECTURES
 from .color import COLOR_MODES
+from .downloads import IMAGE_DOWNLOADS
 from .errors import NSTError
-from .images import load_image, save_image
-from .outputs import check_output, run_record, snapshot_path, write_results
+from .files import rescue_path
+from .images import check_image_file, load_image, save_image, shown
+from .outputs import check_output, claimed, run_record, snapshot_path, write_results
 from .playground import HOST, PORT
 from .precision import PRECISIONS
 from .presets import PRESETS, apply_preset
 from .settings import DEFAULTS, INITS, OPTIMIZERS, STEP_MODES, STYLE_BALANCES, Settings
 from .signals import exit_code, signal_of, signals_deferred, stop_on_signals
-from .sources import PAINTINGS, SHIPPED, is_url, resolve_image
+from .sources import PAINTINGS, SHIPPED, fetch_url, is_url, resolve_image
 
 EXIT_ERROR = 2
 EXIT_NOT_FINITE = 3
@@ -223,6 +225,12 @@ def build_parser(d: Settings = DEFAULTS) -> argparse.ArgumentParser:
         "with tensor cores, where it was measured faster (default %(default)s)",
     )
     run.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="let image URLs reach this machine and its private network (localhost, 10.x, 192.168.x, "
+        "...); without it only public addresses are fetched, as the playground always does",
+    )
+    run.add_argument(
         "--save-every",
         type=int,
         default=0,
@@ -237,6 +245,12 @@ def build_parser(d: Settings = DEFAULTS) -> argparse.ArgumentParser:
         help="address to listen on (default %(default)s: this machine only; 0.0.0.0 opens it to the network)",
     )
     app.add_argument("--port", type=int, default=PORT, help="port (default %(default)s)")
+    app.add_argument(
+        "--share",
+        action="store_true",
+        help="also open a public *.gradio.live link through Gradio's servers: anyone with the link "
+        "can use the page (off by default)",
+    )
     return parser
 
 
@@ -296,15 +310,25 @@ def stylize_command(args: argparse.Namespace, base: Settings = DEFAULTS) -> int:
         )
     sources = [resolve_image(args.content), *(resolve_image(style) for style in args.style)]
     output = check_output(Path(args.output), sources, settings.steps, args.save_every)
+    with claimed(output):
+        return run_stylize(args, settings, sources, output)
 
-    from .environment import import_tensorflow_quietly
 
-    if any(is_url(source) for source in sources):
-        import_tensorflow_quietly()  # Keras downloads the images
+def run_stylize(
+    args: argparse.Namespace, settings: Settings, sources: list[Any], output: Path
+) -> int:
+    """The run itself, once its inputs and output are checked and the output is claimed."""
+    policy = IMAGE_DOWNLOADS.allowing_private() if args.allow_private_urls else IMAGE_DOWNLOADS
+    sources = [
+        fetch_url(source, check_image_file, policy) if is_url(source) else source
+        for source in sources
+    ]
     content = load_image(sources[0], settings.max_dim, settings.upscale)
     styles = [
         load_image(source, settings.style_max_dim, settings.upscale) for source in sources[1:]
     ]
+    from .environment import import_tensorflow_quietly
+
     import_tensorflow_quietly()
     from .estimate import check_run_cost, estimate_run
     from .optimize import stylize
@@ -328,10 +352,11 @@ def stylize_command(args: argparse.Namespace, base: Settings = DEFAULTS) -> int:
     )
     bar = ProgressBar(settings.steps, description=output.name)
 
+    snapshots = Snapshots(output, args.save_every)
+
     def callback(step: int, image: Any, losses: dict[str, float]) -> None:
         bar(step, image, losses)
-        if args.save_every and step % args.save_every == 0:
-            save_image(image.numpy(), snapshot_path(output, step))
+        snapshots(step, image)
 
     callback.close = bar.close  # type: ignore[attr-defined]
     start = time.perf_counter()
@@ -367,6 +392,33 @@ def stylize_command(args: argparse.Namespace, base: Settings = DEFAULTS) -> int:
     return 0
 
 
+class Snapshots:
+    """``--save-every N``: the image every N steps beside the output. A snapshot that cannot be
+    written (a full disk) goes to the temporary folder instead, as the final image would; if that
+    fails too, snapshots stop with one note and the run goes on, so the final image is never lost."""
+
+    def __init__(self, output: Path, every: int) -> None:
+        self.output, self.every = output, every
+
+    def __call__(self, step: int, image: Any) -> None:
+        if not self.every or step % self.every:
+            return
+        array = image.numpy()
+        target = snapshot_path(self.output, step)
+        try:
+            save_image(array, target)
+        except NSTError as failure:
+            try:
+                kept = save_image(array, rescue_path(target.name))
+                print(f"\nNOTE: {failure}; this snapshot was kept at {kept}", flush=True)
+            except NSTError:
+                self.every = 0
+                print(
+                    f"\nNOTE: {failure}; snapshots are off for the rest of the run, which goes on",
+                    flush=True,
+                )
+
+
 def app_command(args: argparse.Namespace) -> int:
     """Serve the playground, or say in one line why it cannot start."""
     if not 1 <= args.port <= 65535:
@@ -380,7 +432,7 @@ def app_command(args: argparse.Namespace) -> int:
             "the playground needs Gradio: pip install gradio (make app installs it)"
         ) from None
     try:
-        return serve(args.host, args.port)
+        return serve(args.host, args.port, args.share)
     except OSError as exc:
         raise NSTError(
             f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); is the playground already "
@@ -407,6 +459,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return exit_code(signal_of(exc))
+    except PermissionError as exc:
+        where = f" {shown(exc.filename)}" if exc.filename else ""
+        print(
+            f"error: permission denied:{where}; check the permissions of the file and its folders",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except MemoryError:
         print(
             f"error: out of memory at --max-dim {args.max_dim}; try a smaller --max-dim",

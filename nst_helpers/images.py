@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import stat
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -76,40 +77,91 @@ def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
     return image.convert("RGB")  # L, 1, P, CMYK, YCbCr, LAB, HSV
 
 
-def open_image(source: str | os.PathLike) -> Image.Image:
-    """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError``."""
-    path = fetch_url(str(source)) if is_url(source) else Path(source)
-    if not path.exists():
+def shown(path: str | os.PathLike) -> str:
+    """A path as messages show it: control characters (a newline in a name) escaped, so that a
+    message stays one line."""
+    text = str(path)
+    if text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")
+
+
+def regular_file(path: Path, what: str = "image") -> Path:
+    """``path`` if it is a regular file, else a one-line ``NSTError`` (missing, a folder, a FIFO or a
+    device such as /dev/stdin, which would hang or never end, or a folder that may not be searched)."""
+    try:
+        mode = path.stat().st_mode
+    except PermissionError:
         raise NSTError(
-            f"image not found: {path}; check the path (or use a shipped image, see images/README.md)"
+            f"cannot read {shown(path)}: permission denied; check the permissions of the file and "
+            "its folders"
+        ) from None
+    except FileNotFoundError:
+        raise NSTError(
+            f"{what} not found: {shown(path)}; check the path (or use a shipped image, see "
+            "images/README.md)"
+        ) from None
+    except OSError as exc:
+        raise NSTError(f"cannot use {shown(path)}: {exc.strerror or exc}; check the path") from None
+    if stat.S_ISDIR(mode):
+        raise NSTError(f"{shown(path)} is a folder, not an {what}; name a file inside it")
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
         )
-    if path.is_dir():
-        raise NSTError(f"{path} is a folder, not an image; name an image file inside it")
+        raise NSTError(
+            f"{shown(path)} is {kind}, not an {what} file; save the {what} to a file first"
+        )
+    return path
+
+
+def open_image(source: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError``.
+
+    Only regular files are opened, and one that declares more than ``max_pixels`` is refused before
+    it is decoded.
+    """
+    path = fetch_url(str(source), check=check_image_file) if is_url(source) else Path(source)
+    name = shown(path)
+    regular_file(path)
     try:
         with _project_pixel_limit(), Image.open(path) as opened:
             width, height = opened.size
-            if width * height > MAX_PIXELS:
+            if width * height > max_pixels:
+                bomb = " (a decompression bomb?)" if max_pixels >= MAX_PIXELS else ""
                 raise NSTError(
-                    f"{path} declares {width}x{height} px ({width * height / 1e6:.0f} megapixels), over the "
-                    f"{MAX_PIXELS // 1_000_000}-megapixel limit (a decompression bomb?); shrink it first"
+                    f"{name} is {width}x{height} px ({width * height / 1e6:.0f} megapixels), over the "
+                    f"{max_pixels / 1e6:g}-megapixel limit{bomb}; shrink it first"
                 )
             opened.load()
             image = ImageOps.exif_transpose(opened)
     except PermissionError:
         raise NSTError(
-            f"cannot read {path}: permission denied; check its permissions or copy it somewhere readable"
+            f"cannot read {name}: permission denied; check its permissions or copy it somewhere readable"
         ) from None
     except UnidentifiedImageError:
-        raise NSTError(f"{path} is not an image Pillow can read; use a PNG or JPEG file") from None
+        raise NSTError(f"{name} is not an image Pillow can read; use a PNG or JPEG file") from None
     except MemoryError:
         raise NSTError(
-            f"{path} is too large to decode in the memory left; shrink it first"
+            f"{name} is too large to decode in the memory left; shrink it first"
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise NSTError(
-            f"{path} is damaged or truncated ({exc}); export it again or use another file"
+            f"{name} is damaged or truncated ({exc}); export it again or use another file"
         ) from None
-    return to_rgb(image, str(path))
+    return to_rgb(image, name)
+
+
+def check_image_file(path: Path) -> None:
+    """Raise a one-line ``NSTError`` unless ``path`` is an image Pillow can read whole (a download's
+    check before it is kept)."""
+    try:
+        with _project_pixel_limit(), Image.open(path) as opened:
+            if opened.size[0] * opened.size[1] > MAX_PIXELS:
+                raise NSTError(f"it is over {MAX_PIXELS // 1_000_000} megapixels")
+            opened.load()
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
+        raise NSTError(f"it is not a whole image Pillow can read ({type(exc).__name__})") from None
 
 
 def fitted_size(
@@ -247,13 +299,14 @@ def load_image(
     max_dim: int | None = DEFAULTS.max_dim,
     upscale: bool = False,
     min_side: int = MIN_SIDE,
+    max_pixels: int = MAX_PIXELS,
 ) -> np.ndarray:
     """Anything image-like as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
 
     ``source``: a path, a shipped image or painting name, a URL, a Pillow image, or an array
     (see :func:`array_to_batch`). EXIF orientation is honoured, every mode becomes RGB, and the long
     side becomes ``max_dim`` (None: kept), never enlarged unless ``upscale``; a short side under
-    ``min_side`` is a one-line error.
+    ``min_side`` is a one-line error, and so is a file over ``max_pixels``.
     """
     if isinstance(source, Image.Image):
         name = "the PIL image"
@@ -266,7 +319,7 @@ def load_image(
         )
     if isinstance(source, (str, os.PathLike)):
         location = resolve_image(source)
-        image = open_image(location)
+        image = open_image(location, max_pixels)
         return (
             np.asarray(
                 resize_long_side(image, max_dim, upscale, str(location), min_side), np.float32

@@ -10,13 +10,16 @@ only the record fails, the message says exactly that.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from .errors import NSTError
-from .files import check_names, check_writable, rescue_path, write_text_atomically
-from .images import SAVE_FORMATS, save_image
+from .files import check_names, check_writable, reason, rescue_path, write_text_atomically
+from .images import SAVE_FORMATS, save_image, shown
 from .sources import is_url
 
 WRITTEN_BY = "nst_helpers"
@@ -49,6 +52,11 @@ def is_record(path: Path) -> bool:
 def check_output(output: Path, inputs: Sequence[Any], steps: int = 1, save_every: int = 0) -> Path:
     """Check, before the run, that the image, its record and its snapshots can be written, and that
     nothing of the user's would be lost. Raises a one-line ``NSTError``; returns ``output``."""
+    if not str(output).isprintable():
+        raise NSTError(
+            f"output {shown(output)} has a control character (a newline or tab) in its name; "
+            "choose a plain name"
+        )
     if output.suffix.lower() not in SAVE_FORMATS:
         raise NSTError(f"output {output} must end in .png, .jpg or .jpeg")
     record = record_path(output)
@@ -72,6 +80,12 @@ def check_output(output: Path, inputs: Sequence[Any], steps: int = 1, save_every
         raise NSTError(
             f"the record {record} would be written beside the image, but it is a folder; choose another output name"
         )
+    for path in (output, record):
+        if path.exists() and not path.is_file():
+            raise NSTError(
+                f"{path} exists and is not a regular file (a FIFO or a device?); choose another "
+                "output name"
+            )
     if record.exists() and not is_record(record):
         raise NSTError(
             f"{record} exists and is not a record written by this course; the run's record would replace it, "
@@ -79,6 +93,41 @@ def check_output(output: Path, inputs: Sequence[Any], steps: int = 1, save_every
         )
     check_writable(output)
     return output
+
+
+@contextlib.contextmanager
+def claimed(output: Path) -> Iterator[None]:
+    """Hold ``output`` for one run: a second run writing the same image meanwhile is refused in one
+    line instead of both saying "wrote" and one result being lost. The claim is an exclusive lock on
+    a hidden file beside the image, released by the system even if the process is killed."""
+    lock = output.with_name(f".{output.name}.nst-lock")
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise NSTError(
+                f"cannot write in {output.parent}: {reason(exc)}; choose another output folder"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise NSTError(
+                f"another run is writing {output} now; wait for it to finish or choose another "
+                "output name"
+            ) from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                break  # locked the file that is there, not one its last holder just removed
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):  # a folder made read-only meanwhile keeps it: harmless
+            lock.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def rescue(image: Any, output: Path, record_text: str) -> tuple[Path, Path]:

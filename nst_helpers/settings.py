@@ -13,6 +13,8 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from .architectures import Architecture, get_architecture
 from .color import check_color
 from .errors import NSTError
@@ -88,6 +90,7 @@ class Settings:
         check_int("max_dim", self.max_dim, *MAX_DIM_RANGE, hint="the long side in pixels")
         check_int("steps", self.steps, 1, MAX_STEPS)
         check_float("learning_rate", self.learning_rate, 0.0, 1.0, lower_open=True, hint="try 0.02")
+        values["learning_rate"] = float(self.learning_rate)
         for name in ("content_weight", "style_weight", "tv_weight"):
             if values[name] is not None:
                 check_float(name, values[name], 0.0, 1e12)
@@ -198,6 +201,11 @@ _LAYERS = ("content_layers", "style_layers")
 _FROM_ARCHITECTURE = (*_LOSS_WEIGHTS, *_LAYERS, "softmax_temperature")
 
 
+def _is_number(value: Any) -> bool:
+    """True for ints and floats (NumPy's too), not for text or booleans."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -213,10 +221,7 @@ def check_int(name: str, value: Any, low: int, high: int, hint: str = "") -> Non
 def check_float(
     name: str, value: Any, low: float, high: float, lower_open: bool = False, hint: str = ""
 ) -> None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
+    number = float(value) if _is_number(value) else math.nan  # "0.1" is text, not a number
     too_low = number <= low if lower_open else number < low
     if math.isnan(number) or too_low or number > high:
         bracket = "(" if lower_open else "["
