@@ -10,23 +10,35 @@ on 127.0.0.1 unless told otherwise, so nothing leaves the machine.
 from __future__ import annotations
 
 import base64
+import functools
+import inspect
+import io
 import math
 import os
-import tempfile
+import re
+import secrets
+import shutil
 import threading
+import time
+from pathlib import Path
 from typing import Any, Iterator
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from gradio import utils as gr_utils  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from .color import COLOR_MODES  # noqa: E402
+from .downloads import MB  # noqa: E402
 from .errors import NSTError  # noqa: E402
 from .playground import (  # noqa: E402
     CONTENT_CHOICES,
     HOST,
+    MAX_UPLOAD_BYTES,
     PLAYGROUND_DEFAULTS,
     PORT,
     SIZE_RANGE,
@@ -45,34 +57,198 @@ from .playground import (  # noqa: E402
 from .precision import PRECISIONS  # noqa: E402
 from .settings import OPTIMIZERS, STEP_MODES  # noqa: E402
 
-MAX_UPLOAD = "40mb"  # larger files are refused by the page before they are sent
 LOSS_TERMS = ("total", "content", "style", "tv")
 CSS = """
 .nst-progress progress { width: 100%; height: 1.1em; }
 .nst-progress { font-size: 0.95em; }
+.nst-result { min-height: 120px; display: flex; justify-content: center; align-items: center; }
+.nst-result img { max-width: 100%; max-height: 340px; height: auto; object-fit: contain; }
+.nst-empty { color: #888; border: 1px dashed #ccc; border-radius: 8px; }
 """
+GRADIO_MAJOR = int(gr.__version__.split(".")[0])
+"""Gradio 6 takes the theme and CSS in ``launch()``, Gradio 5 (Colab's until mid-2026) in ``Blocks()``."""
+
+RESULT_LIFETIME = 1800.0
+"""Seconds a visitor's last results stay on the server (their run's folder) when no new run of theirs
+replaces them; Gradio's own copies of uploads are deleted on the same schedule (``delete_cache``)."""
+
+QUEUE_MARK_LIFETIME = 900.0
+"""Seconds after which a visitor's place in the queue that never started (a tab closed while
+waiting) no longer counts against them."""
+
+SHARE_WARNING = (
+    "WARNING: a public link: anyone who has it can use this page, upload images and run this "
+    "machine's processor or GPU until you stop it. It shows them the page and their own results, "
+    "nothing else of this machine. Without share=True the page is visible only to you."
+)
 
 _STOPS: dict[str, threading.Event] = {}
 """The Stop button's flag of each visitor's current run, by Gradio session."""
 
 
-def upload_path(value: Any) -> str | None:
-    """The server-side file of an image input as Gradio sends it unprocessed (a path, or a data URL
-    from a webcam snapshot, written to a temporary file), or None when the input is empty."""
-    if not value:
+class RunFolders:
+    """Where the page keeps each visitor's files: one folder per run, inside Gradio's upload folder
+    (so Gradio serves them without copying them), under an unguessable name. A visitor's previous
+    run's folder is removed when their next run starts, and any run's folder after
+    :data:`RESULT_LIFETIME`."""
+
+    def __init__(self) -> None:
+        self._current: dict[str, Path] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def root(self) -> Path:
+        return Path(os.path.realpath(gr_utils.get_upload_folder())) / "nst-playground"
+
+    def new_run(self, session: str) -> Path:
+        """A fresh folder for ``session``'s run; its previous one and expired ones are removed."""
+        with self._lock:
+            previous = self._current.pop(session, None)
+            if previous is not None:
+                shutil.rmtree(previous, ignore_errors=True)
+            self.sweep()
+            self.root.mkdir(parents=True, exist_ok=True)
+            folder = self.root / secrets.token_hex(16)
+            folder.mkdir()
+            self._current[session] = folder
+            return folder
+
+    def sweep(self, lifetime: float = RESULT_LIFETIME) -> None:
+        """Remove the run folders not touched for ``lifetime`` seconds."""
+        if not self.root.is_dir():
+            return
+        for folder in self.root.iterdir():
+            try:
+                if time.time() - folder.stat().st_mtime > lifetime:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
+                pass
+
+
+RUNS = RunFolders()
+
+
+def sweep_on_schedule(every: float = 60.0) -> None:
+    """Remove expired run folders every ``every`` seconds, in a daemon thread (started by
+    :func:`launch_app`)."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            RUNS.sweep()
+
+    threading.Thread(target=loop, name="nst-playground-sweep", daemon=True).start()
+
+
+def received_upload(value: Any, what: str, folder: Path) -> str | None:
+    """The server-side file of an image input as Gradio sends it unprocessed, or None when empty.
+
+    Only a file that Gradio received for this page (in its upload folder, not another visitor's
+    results) is taken; a webcam snapshot or pasted image sent as a ``data:`` URL is written to
+    ``folder`` within the upload limit. Anything else is one line, the same whether or not the
+    named file exists.
+    """
+    if value is None or value == "":
         return None
-    if isinstance(value, str):
-        return value
-    path, url = value.get("path"), value.get("url") or ""
-    if path:
-        return str(path)
-    if url.startswith("data:"):
-        header, _, data = url.partition(",")
-        suffix = ".png" if "png" in header else ".jpg"
-        with tempfile.NamedTemporaryFile(prefix="nst-upload-", suffix=suffix, delete=False) as f:
-            f.write(base64.b64decode(data))
-        return f.name
-    return None
+    refused = NSTError(f"the {what} is not a file this page received; upload it again")
+    if isinstance(value, dict):
+        path, url = value.get("path"), value.get("url")
+        value = path if path else url
+    if not isinstance(value, str) or "\0" in value:
+        raise refused
+    if value.startswith("data:"):
+        return data_url_file(value, what, folder)
+    real = Path(os.path.realpath(value))
+    uploads = Path(os.path.realpath(gr_utils.get_upload_folder()))
+    if not real.is_relative_to(uploads) or real.is_relative_to(RUNS.root) or not real.is_file():
+        raise refused
+    if real.stat().st_size > MAX_UPLOAD_BYTES:
+        raise NSTError(
+            f"the {what} is over the {MAX_UPLOAD_BYTES // MB} MB limit; use a smaller one"
+        )
+    return str(real)
+
+
+def data_url_file(url: str, what: str, folder: Path) -> str:
+    """A ``data:image/...;base64,`` URL (a webcam snapshot) written to ``folder``, within the limit."""
+    header, _, data = url.partition(",")
+    match = re.fullmatch(r"data:image/(png|jpeg|jpg|webp|gif|bmp);base64", header.strip().lower())
+    if match is None:
+        raise NSTError(f"the {what} is not a base64 image; take the snapshot again")
+    if len(data) * 3 // 4 > MAX_UPLOAD_BYTES:
+        raise NSTError(
+            f"the {what} is over the {MAX_UPLOAD_BYTES // MB} MB limit; use a smaller one"
+        )
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        raise NSTError(f"the {what} is not valid base64; take the snapshot again") from None
+    target = folder / f"{what.split()[0]}-snapshot.{match.group(1)}"
+    target.write_bytes(raw)
+    return str(target)
+
+
+def result_html(image: np.ndarray | None, final: bool = False) -> str:
+    """The result box: the image as it forms, sent inside the page (a JPEG while the run goes on, the
+    final PNG at the end), so that no preview is ever a file on the server."""
+    if image is None:
+        return '<div class="nst-result nst-empty">the result appears here as it forms</div>'
+    buffer = io.BytesIO()
+    if final:
+        Image.fromarray(image).save(buffer, format="PNG")
+    else:
+        Image.fromarray(image).save(buffer, format="JPEG", quality=90)
+    kind = "png" if final else "jpeg"
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    alt = "the best image" if final else "the image as it forms"
+    return (
+        f'<div class="nst-result"><img src="data:image/{kind};base64,{data}" alt="{alt}" '
+        f'width="{image.shape[1]}" height="{image.shape[0]}"></div>'
+    )
+
+
+class Places:
+    """One place per visitor: a visitor (an address) with a run waiting or going cannot queue
+    another. Marked when a run is queued (where Gradio checks requests before queueing them) or
+    starts, cleared when it ends."""
+
+    def __init__(self) -> None:
+        self._marks: dict[str, tuple[float, bool]] = {}  # visitor -> (since, running)
+        self._lock = threading.Lock()
+
+    def take(self, visitor: str, running: bool) -> bool:
+        """Mark ``visitor``; False if they already hold a place (a queued mark of their own, made
+        for this very run, is taken over when it starts)."""
+        with self._lock:
+            since, was_running = self._marks.get(visitor, (0.0, False))
+            held = was_running or (since and time.time() - since < QUEUE_MARK_LIFETIME)
+            if held and (was_running or not running):
+                return False
+            self._marks[visitor] = (time.time(), running)
+            return True
+
+    def release(self, visitor: str) -> None:
+        with self._lock:
+            self._marks.pop(visitor, None)
+
+
+PLACES = Places()
+ONE_PLACE = "you already have a run waiting or going; wait for it to end or press Stop"
+
+
+def visitor_of(request: Any) -> str:
+    """Who is asking: the visitor's address (one per machine on a classroom network)."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", None) or "local")
+
+
+def admit(*inputs: Any) -> list[dict[str, Any]]:
+    """Gradio's check before it queues a run: one place per visitor. It takes Start's parameters,
+    the visitor's request last (see :func:`build_app`)."""
+    *controls, request = inputs
+    if PLACES.take(visitor_of(request), running=False):
+        return [gr.validate(True, "") for _ in controls]
+    return [gr.validate(False, ONE_PLACE), *(gr.validate(True, "") for _ in controls[1:])]
 
 
 def progress_html(update: Update) -> str:
@@ -132,20 +308,30 @@ def stylize_page(
     optimizer: str = PLAYGROUND_DEFAULTS.optimizer,
     request: gr.Request = None,  # type: ignore[assignment]  # Gradio passes the visitor's
 ) -> Iterator[tuple[Any, str, str, pd.DataFrame | None, list[str] | None]]:
-    """The Start button: yields (image, progress, status, loss plot, files) as the run goes."""
+    """The Start button: yields (image, progress, status, loss plot, files) as the run goes.
+
+    Everything a visitor sends is checked here, at the edge: menus take only their entries, uploads
+    only files Gradio received for the page, addresses only public ones. A visitor holds one place;
+    their previous run's files are removed as this one starts.
+    """
     session = getattr(request, "session_hash", None) or "local"
+    visitor = visitor_of(request)
+    image, progress, plot, files = result_html(None), "", loss_frame(()), None
+    if not PLACES.take(visitor, running=True):
+        yield image, progress, f"Error: {ONE_PLACE}", plot, files
+        return
     stop = threading.Event()
     _STOPS[session] = stop
-    image, progress, plot, files = None, "", loss_frame(()), None
+    folder = RUNS.new_run(session)
     status = "preparing the network and the images..."
     try:
         yield image, progress, status, plot, files
         new = PlaygroundRequest(
             content=content,
             style=style,
-            content_upload=upload_path(content_upload),
+            content_upload=received_upload(content_upload, "content upload", folder),
             content_url=content_url or "",
-            style_upload=upload_path(style_upload),
+            style_upload=received_upload(style_upload, "style upload", folder),
             architecture=architecture,
             weights=weights,
             steps=steps,
@@ -160,9 +346,9 @@ def stylize_page(
             optimizer=optimizer,
         )
         note = ""
-        for update in stream_run(new, stop):
-            image, progress = update.image, progress_html(update)
-            plot = loss_frame(update.history)
+        for update in stream_run(new, stop, folder):
+            image = result_html(update.image, final=update.done)
+            progress, plot = progress_html(update), loss_frame(update.history)
             if update.notice:  # what "auto" substituted stays in sight for the whole run
                 note = f"\n\nNote: {update.notice}"
             if update.done:
@@ -173,6 +359,8 @@ def stylize_page(
     except Exception as exc:
         yield image, progress, f"Error: {error_line(exc, size)}", plot, files
     finally:
+        stop.set()  # a closed tab ends its run too
+        PLACES.release(visitor)
         if _STOPS.get(session) is stop:
             del _STOPS[session]
 
@@ -189,7 +377,12 @@ def stop_page(request: gr.Request = None) -> str:  # type: ignore[assignment]
 def build_app() -> gr.Blocks:
     """The page, as a ``gradio.Blocks`` (launch it with :func:`launch_app`)."""
     d = PLAYGROUND_DEFAULTS
-    with gr.Blocks(title="Neural style transfer playground", analytics_enabled=False) as page:
+    with gr.Blocks(
+        title="Neural style transfer playground",
+        analytics_enabled=False,
+        delete_cache=(300, int(RESULT_LIFETIME)),  # Gradio's copies of uploads
+        **(look() if GRADIO_MAJOR < 6 else {}),
+    ) as page:
         gr.Markdown(
             "# Neural style transfer playground\n"
             "Pick a photo and a style, press **Start** and watch the picture form (Gatys, Ecker "
@@ -272,12 +465,8 @@ def build_app() -> gr.Blocks:
                     stop = gr.Button("Stop", variant="stop", elem_id="stop")
                 progress = gr.HTML(elem_id="progress")
                 status = gr.Markdown(elem_id="status")
-                result = gr.Image(
-                    label="Result (updates as it forms)",
-                    interactive=False,
-                    format="png",
-                    height=340,
-                    elem_id="result",
+                result = gr.HTML(
+                    result_html(None), label="Result (updates as it forms)", elem_id="result"
                 )
                 plot = gr.LinePlot(
                     None,
@@ -291,6 +480,10 @@ def build_app() -> gr.Blocks:
                 files = gr.File(
                     label="Best image and its record", file_count="multiple", elem_id="files"
                 )
+        admission = {}
+        if "validator" in inspect.signature(start.click).parameters:  # Gradio 6
+            # Start's parameters, so that Gradio passes the visitor's request to it too
+            admission["validator"] = functools.wraps(stylize_page)(admit)
         start.click(
             stylize_page,
             inputs=[
@@ -316,36 +509,56 @@ def build_app() -> gr.Blocks:
             api_name="stylize",
             preprocess=False,  # uploads reach stream_run unopened, so bad files get its one line
             show_progress="hidden",
+            trigger_mode="once",  # a second click while a run waits or goes is ignored
+            **admission,  # Gradio 6: one place per visitor is checked before queueing
         )
         stop.click(stop_page, outputs=status, api_name="stop", queue=False)
     return page
 
 
-def launch_app(page: Any = None, host: str = HOST, port: int | None = PORT, **options: Any) -> Any:
-    """Serve the page (queue: one run at a time) on ``host:port``; ``options`` go to Gradio's launch."""
-    page = page if page is not None else build_app()
+def look() -> dict[str, Any]:
+    """The page's theme (the system's fonts: the page fetches nothing from the internet) and CSS."""
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
-    )  # system fonts: the page fetches nothing from the internet
+    )
+    return {"theme": theme, "css": CSS}
+
+
+def launch_app(
+    page: Any = None,
+    host: str = HOST,
+    port: int | None = PORT,
+    share: bool = False,
+    **options: Any,
+) -> Any:
+    """Serve the page (queue: one run at a time) on ``host:port``; ``options`` go to Gradio's launch.
+
+    No public link unless ``share=True``, which prints what it exposes: on Colab the page shows
+    through Colab's own proxy, visible only to the notebook's user.
+    """
+    page = page if page is not None else build_app()
+    if share:
+        print(SHARE_WARNING, flush=True)
     page.queue(default_concurrency_limit=1, max_size=32)
+    sweep_on_schedule()
     return page.launch(
         server_name=host,
         server_port=port,
-        max_file_size=MAX_UPLOAD,
+        share=share,
+        max_file_size=MAX_UPLOAD_BYTES,
         ssr_mode=False,
-        theme=theme,
-        css=CSS,
+        **(look() if GRADIO_MAJOR >= 6 else {}),
         **options,
     )
 
 
-def serve(host: str = HOST, port: int = PORT) -> int:
+def serve(host: str = HOST, port: int = PORT, share: bool = False) -> int:
     """``python -m nst_helpers app``: serve until Ctrl-C."""
     from .environment import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     print(f"the playground: http://{host}:{port} (Ctrl-C stops it)", flush=True)
-    launch_app(host=host, port=port, quiet=True)
+    launch_app(host=host, port=port, share=share, quiet=True)
     return 0
 
 

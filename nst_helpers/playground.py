@@ -22,10 +22,13 @@ from typing import Any, Iterator
 import numpy as np
 
 from .architectures import ARCHITECTURES, get_architecture
+from .color import COLOR_MODES
+from .downloads import IMAGE_DOWNLOADS
 from .errors import NSTError
-from .images import MIN_SIDE, load_image, to_uint8
-from .settings import DEFAULTS, Settings, check_float, check_int
-from .sources import PAINTINGS, SHIPPED, is_url
+from .images import MIN_SIDE, check_image_file, load_image, to_uint8
+from .precision import PRECISIONS
+from .settings import DEFAULTS, OPTIMIZERS, STEP_MODES, Settings, check_float, check_int
+from .sources import PAINTINGS, SHIPPED, fetch_url, is_url, resolve_image
 
 CONTENT_CHOICES = ("chelsea", "astronaut", "coffee", "rocket", "china", "flower")
 STYLE_CHOICES = ("swirls", "hubble", "ihc", *PAINTINGS)
@@ -39,6 +42,15 @@ TV_RANGE = (0.0, 10.0)  # the total variation weight as a multiple of the networ
 MAX_PREVIEWS = 60  # live images per run, at most
 HOST, PORT = "127.0.0.1", 7860
 """Where ``make app`` serves the page: this machine only, Gradio's usual port."""
+
+MAX_UPLOAD_BYTES = IMAGE_DOWNLOADS.max_bytes
+"""The largest photo the page takes, uploaded, pasted, from the webcam or by URL: the download limit."""
+
+MAX_UPLOAD_PIXELS = 40 * SIZE_RANGE[1] ** 2
+"""The largest photo the page decodes: 40 times its largest working image (1000 x 1000 px), so a
+24-megapixel phone photo fits and is brought down to the working size as it is read, while a
+100-megapixel file, which would cost seconds and gigabytes for pixels the page throws away, is
+refused from its header, before it is decoded."""
 
 PLAYGROUND_DEFAULTS = replace(DEFAULTS, architecture="vgg16", max_dim=256, steps=300)
 """The page's starting values: VGG16 (ImageNet weights, or the offline VGG16 without internet) at
@@ -88,7 +100,21 @@ class PlaygroundRequest:
         return self.style_upload or self.style
 
     def settings(self) -> Settings:
-        """The run's checked settings, or a one-line ``NSTError`` naming the control that is wrong."""
+        """The run's checked settings, or a one-line ``NSTError`` naming the control that is wrong.
+        Menus take only their own entries: a path or an address in a menu is refused."""
+        one_of("content", self.content, CONTENT_CHOICES)
+        one_of("style", self.style, STYLE_CHOICES)
+        one_of("weights option", self.weights, WEIGHT_CHOICES)
+        for name, value, choices in (
+            ("architecture", self.architecture, tuple(ARCHITECTURES)),
+            ("step mode", self.step_mode, STEP_MODES),
+            ("precision", self.precision, PRECISIONS),
+            ("colour mode", self.color, COLOR_MODES),
+            ("optimizer", self.optimizer, OPTIMIZERS),
+        ):
+            one_of(name, value, choices)
+        if not isinstance(self.content_url, str):
+            raise NSTError("the web address must be text; give one that starts with https://")
         arch = get_architecture(self.architecture)
         check_int("steps", _whole(self.steps), *STEPS_RANGE)
         check_int("size", _whole(self.size), *SIZE_RANGE, hint="the long side in pixels")
@@ -109,6 +135,15 @@ class PlaygroundRequest:
             color=self.color,
             optimizer=self.optimizer,
         ).checked()
+
+
+def one_of(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Raise a one-line ``NSTError`` unless ``value`` is one of a menu's ``choices``; the line is the
+    same whatever the value names (a path that exists or not), so it tells a visitor nothing."""
+    if not isinstance(value, str) or value not in choices:
+        raise NSTError(
+            f"the {name} is not one of the page's choices; choose one of {', '.join(choices)}"
+        )
 
 
 def _whole(value: Any) -> Any:
@@ -191,16 +226,30 @@ def stream_run(
     """Run ``request`` in a thread and yield its progress; Stop (``stop.set()``) ends it between steps.
 
     Everything is checked before anything heavy: a bad request is a one-line ``NSTError`` raised by
-    the first ``next()``. Large images are brought to the requested size as they are read. The last
-    update has ``done=True``, the best image, and its PNG and JSON record written to ``out_dir``
-    (a new temporary folder by default).
+    the first ``next()``. Web addresses are fetched under the public-only policy into ``out_dir``
+    (a new temporary folder by default), and Stop interrupts the download; images over
+    :data:`MAX_UPLOAD_PIXELS` are refused before decoding, others brought to the requested size as
+    they are read. The last update has ``done=True``, the best image, and its PNG and JSON record
+    written to ``out_dir``.
     """
     settings = request.settings()
+    folder = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="nst-"))
     arch = get_architecture(settings.architecture)
     min_side = max(MIN_SIDE, arch.min_side)
     content_source, style_source = request.content_source, request.style_source
-    content = load_image(content_source, settings.max_dim, settings.upscale, min_side)
-    style = load_image(style_source, settings.style_max_dim, settings.upscale, min_side)
+    content, style = (
+        load_image(
+            local_image(source, folder, stop),
+            size,
+            settings.upscale,
+            min_side,
+            MAX_UPLOAD_PIXELS,
+        )
+        for source, size in (
+            (content_source, settings.max_dim),
+            (style_source, settings.style_max_dim),
+        )
+    )
     run = prepared(settings)
     yield Update(0, settings.steps, 0.0, to_uint8(content), notice=run.notice)
 
@@ -240,20 +289,33 @@ def stream_run(
             if isinstance(item, Update):
                 yield replace(item, history=tuple(history))
                 continue
-            yield finished(item, content_source, style_source, time.perf_counter() - start, out_dir)
+            yield finished(item, content_source, style_source, time.perf_counter() - start, folder)
             return
     finally:
         stop.set()  # the page went away or an error came: end the run too
         worker.join()
 
 
-def finished(
-    result: Any, content: str, style: str, seconds: float, out_dir: str | Path | None
-) -> Update:
+def local_image(source: str, folder: Path, stop: threading.Event) -> str | Path:
+    """A source as a local file: a shipped image's path, an upload as it is, a painting from the
+    cache, or a web address downloaded into ``folder`` (not cached: the visitor's run folder) under
+    the public-only policy, which Stop interrupts."""
+    location = resolve_image(source)
+    if not is_url(location):
+        return location
+    return fetch_url(
+        str(location),
+        check_image_file,
+        IMAGE_DOWNLOADS,
+        stop.is_set,
+        folder=None if source in PAINTINGS else folder,
+    )
+
+
+def finished(result: Any, content: str, style: str, seconds: float, folder: Path) -> Update:
     """The last update: the best image, written with its JSON record, and how the run ended."""
     from .outputs import run_record, write_results
 
-    folder = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="nst-"))
     stem = re.sub(
         r"[^A-Za-z0-9_-]+",
         "_",
