@@ -67,6 +67,10 @@ CSS = """
 """
 GRADIO_MAJOR = int(gr.__version__.split(".")[0])
 """Gradio 6 takes the theme and CSS in ``launch()``, Gradio 5 (Colab's until mid-2026) in ``Blocks()``."""
+if GRADIO_MAJOR < 5:
+    raise NSTError(
+        f"the playground needs Gradio 5 or 6, not {gr.__version__}: pip install --upgrade 'gradio>=5'"
+    )
 
 RESULT_LIFETIME = 1800.0
 """Seconds a visitor's last results stay on the server (their run's folder) when no new run of theirs

@@ -22,6 +22,7 @@ import errno
 import hashlib
 import http.client
 import ipaddress
+import math
 import os
 import re
 import select
@@ -30,6 +31,7 @@ import ssl
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -200,17 +202,20 @@ class _Interrupted(Exception):
     pass
 
 
-def _connect(target: Target, policy: FetchPolicy, watch: _Watch) -> socket.socket:
-    """A connected socket to one of the checked addresses (not to the name, resolved again)."""
+def _connect(
+    addresses: tuple[str, ...], port: int, policy: FetchPolicy, watch: _Watch
+) -> socket.socket:
+    """A socket connected to one of ``addresses`` (checked ones: the name is not resolved again),
+    in short slices that Stop and the time limit can interrupt."""
     errors = []
-    for address in target.addresses:
+    for address in addresses:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setblocking(False)
         limit = time.monotonic() + policy.connect_seconds
         try:
-            code = sock.connect_ex((address, target.port))
-            while code in (errno.EINPROGRESS, errno.EALREADY, errno.EAGAIN):  # in short slices
+            code = sock.connect_ex((address, port))
+            while code in (errno.EINPROGRESS, errno.EALREADY, errno.EAGAIN):
                 watch.check()
                 if time.monotonic() > limit:
                     raise TimeoutError(f"no answer within {policy.connect_seconds:g} s")
@@ -222,6 +227,7 @@ def _connect(target: Target, policy: FetchPolicy, watch: _Watch) -> socket.socke
                 raise OSError(code, os.strerror(code))
             sock.setblocking(True)
             sock.settimeout(policy.total_seconds)
+            watch.sock = sock
             return sock
         except (OSError, _Interrupted) as exc:
             sock.close()
@@ -231,23 +237,63 @@ def _connect(target: Target, policy: FetchPolicy, watch: _Watch) -> socket.socke
     raise errors[-1] if errors else OSError("no address to connect to")
 
 
+def proxy_for(target: Target) -> tuple[str, int] | None:
+    """The proxy the system asks for this target (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``, as
+    urllib reads them), or None. Schools often require one; it is the administrator's, so it may
+    be a private address, and the target's own addresses were checked all the same."""
+    proxy = urllib.request.getproxies().get(target.scheme)
+    if not proxy or urllib.request.proxy_bypass(target.host):
+        return None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return (parts.hostname or "", parts.port or 8080) if parts.hostname else None
+
+
+def _tunnel(sock: socket.socket, target: Target) -> None:
+    """Ask an HTTP proxy for a tunnel to the target (CONNECT), for https through a proxy."""
+    where = f"{target.host}:{target.port}"
+    sock.sendall(f"CONNECT {where} HTTP/1.1\r\nHost: {where}\r\n\r\n".encode("idna"))
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = sock.recv(4096)
+        if not chunk or len(answer) > 65536:
+            raise OSError("the proxy closed the connection")
+        answer += chunk
+    status = answer.split(b"\r\n", 1)[0].decode("latin-1")
+    if status.split()[1:2] != ["200"]:
+        raise OSError(f"the proxy refused the tunnel ({status})")
+
+
 def _open(target: Target, policy: FetchPolicy, watch: _Watch) -> http.client.HTTPResponse:
-    """Send the GET request and return the response, its headers read."""
-    sock = _connect(target, policy, watch)
+    """Send the GET request (directly, or through the system's proxy) and return the response,
+    its headers read."""
+    proxy = proxy_for(target)
+    path = target.path
+    if proxy is None:
+        sock = _connect(target.addresses, target.port, policy, watch)
+    else:
+        sock = _connect(tuple(resolve_host(*proxy)), proxy[1], policy, watch)
+        if target.scheme == "https":
+            _tunnel(sock, target)
+        else:
+            path = target.url  # a plain-HTTP proxy takes the whole address
     if target.scheme == "https":
-        watch.sock = sock
         sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
+        watch.sock = sock
         connection: http.client.HTTPConnection = http.client.HTTPSConnection(
             target.host, target.port
         )
     else:
         connection = http.client.HTTPConnection(target.host, target.port)
     connection.sock = sock
-    watch.sock = sock
     connection.request(
         "GET",
-        target.path,
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Connection": "close"},
+        path,
+        headers={
+            "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
+            "User-Agent": USER_AGENT,
+            "Accept-Encoding": "identity",
+            "Connection": "close",
+        },
     )
     return connection.getresponse()
 
@@ -261,7 +307,7 @@ def _read_body(
     if length is not None and length > policy.max_bytes:
         raise DownloadError(
             url,
-            f"it is {length / MB:.0f} MB, over the {policy.max_bytes / MB:.0f} MB limit",
+            f"it is {math.ceil(length / MB * 10) / 10:g} MB, over the {policy.max_bytes / MB:g} MB limit",
             "use a smaller file",
         )
     received = 0
@@ -278,7 +324,7 @@ def _read_body(
         received += len(chunk)
         if received > policy.max_bytes:
             raise DownloadError(
-                url, f"it is over the {policy.max_bytes / MB:.0f} MB limit", "use a smaller file"
+                url, f"it is over the {policy.max_bytes / MB:g} MB limit", "use a smaller file"
             )
         out.write(chunk)
     watch.check()  # a socket closed by the watch reads as the end of the body

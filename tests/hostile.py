@@ -4,7 +4,7 @@ Its pages: ``/photo.png`` (a small image), ``/secret.png`` (an "internal" image 
 ever show), ``/slow`` (one byte every half second), ``/hang`` (headers, then nothing), ``/huge``
 (announces 300 MB), ``/endless`` (no length, zeros without end), ``/cut`` (announces twice the
 PNG's length, sends half of it and closes), ``/flaky`` (cut the first time, whole the next),
-``/text`` (not an image), ``/redirect?to=URL`` (302) and ``/loop`` (redirects without end). Every request is counted by path in ``server.hits``. Everything
+``/text`` (not an image), ``/bytes?n=N`` (N zero bytes), ``/redirect?to=URL`` (302) and ``/loop`` (redirects without end). Every request is counted by path in ``server.hits``. Everything
 it sends is bounded: slow pages stop when the server stops, and each handler ends within 60 s.
 """
 
@@ -118,6 +118,15 @@ class Handler(BaseHTTPRequestHandler):
                     self.send(PHOTO[: len(PHOTO) // 2], length=len(PHOTO))
                 else:
                     self.send(PHOTO)
+            elif parts.path == "/bytes":  # ?n: exactly n bytes (announced), or ?n&unannounced
+                query = parse_qs(parts.query, keep_blank_values=True)
+                n = int(query["n"][0])
+                self.send_response(200)
+                if "unannounced" not in query:
+                    self.send_header("Content-Length", str(n))
+                self.end_headers()
+                for start in range(0, n, 1 << 20):
+                    self.wfile.write(b"\0" * min(1 << 20, n - start))
             elif parts.path == "/redirect":
                 self.send_response(302)
                 self.send_header("Location", parse_qs(parts.query)["to"][0])

@@ -99,6 +99,23 @@ def test_a_webcam_snapshot_is_stylized_in_the_browser(browser, playground_url):
     assert (SHOTS / "playground_1280x720.png").stat().st_size > 10_000
 
 
+def test_a_refused_address_is_one_line_in_the_page(browser, playground_url):
+    context, page = open_page(browser, playground_url, 1280, 720)
+    try:
+        page.get_by_label("...or a photo's web address").fill("http://127.0.0.1:22/secret.png")
+        set_number(page, "Steps", 3)
+        set_number(page, "Working size (long side, px)", 64)
+        page.click("#start")
+        page.wait_for_selector("#status :text('Error:')", timeout=60_000)
+        status = page.locator("#status").inner_text()
+        page.screenshot(path=str(SHOTS / "playground_refused_address.png"))
+        shown = page.locator("#result img").count()
+    finally:
+        context.close()
+    assert "is not a public internet address" in status and "\n" not in status.strip(), status
+    assert shown == 0  # no image came back
+
+
 def test_the_page_fits_a_phone(browser, playground_url):
     context, page = open_page(browser, playground_url, 390, 844)
     try:

@@ -233,7 +233,7 @@ def test_a_whole_image_is_kept_and_says_who_asked(server, tmp_path):
     [
         ("/slow", "timed out (limit 3 s)"),  # one byte every half second
         ("/hang", "timed out (limit 3 s)"),  # headers, then nothing
-        ("/huge", "it is 315 MB, over the 2 MB limit"),  # refused on Content-Length
+        ("/huge", "it is 314.6 MB, over the 2 MB limit"),  # refused on Content-Length
         ("/endless", "it is over the 2 MB limit"),  # no length: refused while reading
         ("/cut", "cut short after"),
         ("/text", "it is not a whole image Pillow can read"),
@@ -351,7 +351,25 @@ def test_connecting_goes_to_the_checked_address_not_to_the_name_again(server, mo
     monkeypatch.setattr(socket.socket, "connect_ex", record)
     watch = downloads._Watch(time.monotonic() + 3, None)
     try:
-        downloads._connect(target, QUICK, watch).close()
+        downloads._connect(target.addresses, target.port, QUICK, watch).close()
     finally:
         watch.close()
     assert connected == ["127.0.0.1"]
+
+
+def test_the_systems_proxy_is_used_for_public_addresses(
+    server, public_server, as_public, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("http_proxy", server.base)  # the hostile server serves absolute paths too
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    strict = FetchPolicy(max_bytes=2_000_000, total_seconds=3.0)
+    before = (server.hits["/photo.png"], public_server.hits["/photo.png"])
+    download(f"{public_server.base}/photo.png", tmp_path / "a.png", strict)
+    assert server.hits["/photo.png"] == before[0] + 1  # through the proxy
+    assert public_server.hits["/photo.png"] == before[1]
+    message, _ = fails(f"{server.base}/secret.png", tmp_path / "b", strict)
+    assert "is not a public internet address" in message  # the target is checked all the same
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # a proxy that is not there
+    message, seconds = fails(f"{public_server.base}/photo.png", tmp_path / "c", strict)
+    assert "Connection refused" in message and seconds < 2
