@@ -117,3 +117,54 @@ def playground_url(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+PAGE_RUN = dict(
+    content="chelsea",
+    content_upload=None,
+    content_url="",
+    style="swirls",
+    style_upload=None,
+    architecture="vgg16",
+    steps=3,
+    size=64,
+    style_strength=0.0,
+    tv_strength=1.0,
+    learning_rate=0.02,
+    step_mode="function",
+    precision="auto",
+    seed=0,
+    weights="none",
+    color="none",
+    optimizer="adam",
+)
+"""The playground's controls in the order of its API: chelsea in swirls, tiny, random weights."""
+
+
+@pytest.fixture(scope="module")
+def internal():
+    """A hostile web server on this machine (127.0.0.1), which no page may ever reach."""
+    from hostile import Hostile
+
+    with Hostile("127.0.0.1") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def outside():
+    """A hostile web server that the ``as_public`` tests treat as an internet host (127.0.0.2)."""
+    from hostile import Hostile
+
+    with Hostile("127.0.0.2") as server:
+        yield server
+
+
+@pytest.fixture
+def as_public(monkeypatch):
+    """127.0.0.2 counts as a public address; 127.0.0.1 stays this machine's."""
+    from nst_helpers import downloads
+
+    real = downloads.address_kind
+    monkeypatch.setattr(
+        downloads, "address_kind", lambda address: None if address == "127.0.0.2" else real(address)
+    )

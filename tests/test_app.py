@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import PAGE_RUN
 from PIL import Image
 
 from nst_helpers.errors import NSTError
@@ -113,26 +114,7 @@ def test_stop_ends_a_stream_between_steps_and_keeps_the_best(tmp_path):
 
 def call(client, **controls):
     """The stylize endpoint with the page's controls (defaults: chelsea in swirls, tiny, random)."""
-    values = dict(
-        content="chelsea",
-        content_upload=None,
-        content_url="",
-        style="swirls",
-        style_upload=None,
-        architecture="vgg16",
-        steps=3,
-        size=64,
-        style_strength=0.0,
-        tv_strength=1.0,
-        learning_rate=0.02,
-        step_mode="function",
-        precision="auto",
-        seed=0,
-        weights="none",
-        color="none",
-        optimizer="adam",
-    )
-    values.update(controls)
+    values = {**PAGE_RUN, **controls}
     return client.submit(*values.values(), api_name="/stylize")
 
 

@@ -1,5 +1,5 @@
 """One fetch policy for every download: the rules on a table of URLs and redirects, then real
-downloads from a hostile server on this machine's loopback addresses (tests/hostile.py)."""
+downloads from hostile servers on this machine's loopback addresses (tests/hostile.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from hostile import PHOTO, Hostile
+from hostile import PHOTO
 
 from nst_helpers import downloads, weights
 from nst_helpers.downloads import (
@@ -183,32 +183,10 @@ def test_redirects_go_to_web_addresses_and_never_down_from_https(current, locati
         assert redirect_url(current, location) == expected
 
 
-# Real downloads from the hostile server ------------------------------------------------------------
+# Real downloads from the hostile servers ---------------------------------------------------------
 
 
 QUICK = FetchPolicy(max_bytes=2_000_000, total_seconds=3.0, connect_seconds=2.0, allow_private=True)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with Hostile() as hostile:
-        yield hostile
-
-
-@pytest.fixture(scope="module")
-def public_server():
-    """A server this module's tests treat as a public internet host (another loopback address)."""
-    with Hostile("127.0.0.2") as hostile:
-        yield hostile
-
-
-@pytest.fixture
-def as_public(monkeypatch):
-    """127.0.0.2 counts as a public address; 127.0.0.1 stays this machine's."""
-    real = downloads.address_kind
-    monkeypatch.setattr(
-        downloads, "address_kind", lambda address: None if address == "127.0.0.2" else real(address)
-    )
 
 
 def fails(url, folder, policy=QUICK, **options) -> tuple[str, float]:
@@ -221,10 +199,10 @@ def fails(url, folder, policy=QUICK, **options) -> tuple[str, float]:
     return message, time.monotonic() - start
 
 
-def test_a_whole_image_is_kept_and_says_who_asked(server, tmp_path):
-    path = download(f"{server.base}/photo.png", tmp_path / "photo.png", QUICK, check_image_file)
+def test_a_whole_image_is_kept_and_says_who_asked(internal, tmp_path):
+    path = download(f"{internal.base}/photo.png", tmp_path / "photo.png", QUICK, check_image_file)
     assert path.read_bytes() == PHOTO
-    assert server.agents[-1] == downloads.USER_AGENT
+    assert internal.agents[-1] == downloads.USER_AGENT
     assert [p.name for p in tmp_path.iterdir()] == ["photo.png"]
 
 
@@ -243,67 +221,71 @@ def test_a_whole_image_is_kept_and_says_who_asked(server, tmp_path):
     ],
 )
 def test_each_failure_is_one_line_within_the_time_limit_and_leaves_nothing(
-    server, tmp_path, path, expected
+    internal, tmp_path, path, expected
 ):
-    message, seconds = fails(f"{server.base}{path}", tmp_path)
-    assert message.startswith(f"cannot download {server.base}{path}: {expected}"), message
+    message, seconds = fails(f"{internal.base}{path}", tmp_path)
+    assert message.startswith(f"cannot download {internal.base}{path}: {expected}"), message
     assert seconds < QUICK.total_seconds + 1.5
     assert list(tmp_path.iterdir()) == []  # no partial file, no temporary file
 
 
 def test_a_redirect_to_this_machine_is_refused_and_never_followed(
-    server, public_server, as_public, tmp_path
+    internal, outside, as_public, tmp_path
 ):
     strict = FetchPolicy(max_bytes=2_000_000, total_seconds=3.0)
-    assert download(f"{public_server.base}/photo.png", tmp_path / "a.png", strict).is_file()
-    before = server.hits["/secret.png"]
-    to_secret = f"{public_server.base}/redirect?to={server.base}/secret.png"
+    assert download(f"{outside.base}/photo.png", tmp_path / "a.png", strict).is_file()
+    before = internal.hits["/secret.png"]
+    to_secret = f"{outside.base}/redirect?to={internal.base}/secret.png"
     message, _ = fails(to_secret, tmp_path / "b", strict)
-    assert message.startswith(f"cannot download {server.base}/secret.png: its host is not a public")
-    assert server.hits["/secret.png"] == before  # never asked
+    assert message.startswith(
+        f"cannot download {internal.base}/secret.png: its host is not a public"
+    )
+    assert internal.hits["/secret.png"] == before  # never asked
 
 
-def test_stop_ends_a_download_within_a_second(server, tmp_path):
+def test_stop_ends_a_download_within_a_second(internal, tmp_path):
     stop = threading.Event()
     threading.Timer(0.5, stop.set).start()
     policy = FetchPolicy(max_bytes=2_000_000, total_seconds=60.0, allow_private=True)
-    message, seconds = fails(f"{server.base}/slow", tmp_path, policy, stop=stop.is_set)
-    assert message == f"stopped while downloading {server.base}/slow"
+    message, seconds = fails(f"{internal.base}/slow", tmp_path, policy, stop=stop.is_set)
+    assert message == f"stopped while downloading {internal.base}/slow"
     assert seconds < 1.5
 
 
-def test_a_download_cut_short_is_not_cached_and_the_next_run_fetches_again(server, tmp_path):
-    url = f"{server.base}/flaky"
+def test_a_download_cut_short_is_not_cached_and_the_next_run_fetches_again(internal, tmp_path):
+    url = f"{internal.base}/flaky"
     cached = tmp_path / "cache" / cache_name(url)
     with pytest.raises(NSTError, match="cut short after"):
         cached_download(url, cached, QUICK, check_image_file)
     assert list(cached.parent.iterdir()) == []
     assert cached_download(url, cached, QUICK, check_image_file).read_bytes() == PHOTO
-    hits = server.hits["/flaky"]
+    hits = internal.hits["/flaky"]
     assert cached_download(url, cached, QUICK, check_image_file) == cached
-    assert server.hits["/flaky"] == hits  # whole: taken from the cache
+    assert internal.hits["/flaky"] == hits  # whole: taken from the cache
 
 
-def test_a_damaged_cached_image_is_fetched_again(server, tmp_path):
-    url = f"{server.base}/photo.png"
+def test_a_damaged_cached_image_is_fetched_again(internal, tmp_path):
+    url = f"{internal.base}/photo.png"
     cached = tmp_path / cache_name(url)
     cached.write_bytes(PHOTO[:100])  # what an older version left after a cut download
     assert cached_download(url, cached, QUICK, check_image_file).read_bytes() == PHOTO
 
 
-def test_a_killed_downloads_temporary_file_is_removed_by_the_next(server, tmp_path):
+def test_a_killed_downloads_temporary_file_is_removed_by_the_next(internal, tmp_path):
     gone = subprocess.Popen(["true"])  # a process that has ended, as a killed download's has
     gone.wait()
     stale = tmp_path / f".nst-{gone.pid}-abcd.tmp"
     stale.write_bytes(b"")
     alive = tmp_path / f".nst-{os.getpid()}-efgh.tmp"  # a running writer's: kept
     alive.write_bytes(b"")
-    download(f"{server.base}/photo.png", tmp_path / "photo.png", QUICK)
+    download(f"{internal.base}/photo.png", tmp_path / "photo.png", QUICK)
     assert not stale.exists() and alive.exists()
 
 
-def test_a_tls_failure_is_one_line_and_auto_weights_still_fall_back(server, monkeypatch, tmp_path):
-    https = f"https://127.0.0.1:{server.server_address[1]}/w.h5"  # the server speaks plain HTTP
+def test_a_tls_failure_is_one_line_and_auto_weights_still_fall_back(
+    internal, monkeypatch, tmp_path
+):
+    https = f"https://127.0.0.1:{internal.server_address[1]}/w.h5"  # the server speaks plain HTTP
     with pytest.raises(NSTError, match=r"TLS failed \(\[SSL: WRONG_VERSION_NUMBER\]"):
         download(https, tmp_path / "w.h5", QUICK)
     monkeypatch.setitem(weights.IMAGENET_FILES, "vgg19", https)
@@ -314,8 +296,8 @@ def test_a_tls_failure_is_one_line_and_auto_weights_still_fall_back(server, monk
     assert (architecture, chosen) == ("vgg16", weights.OFFLINE_VGG16) and notice
 
 
-def test_imagenet_weights_are_fetched_under_the_policy_and_checked(server, monkeypatch):
-    monkeypatch.setitem(weights.IMAGENET_FILES, "vgg19", f"{server.base}/photo.png")
+def test_imagenet_weights_are_fetched_under_the_policy_and_checked(internal, monkeypatch):
+    monkeypatch.setitem(weights.IMAGENET_FILES, "vgg19", f"{internal.base}/photo.png")
     monkeypatch.setattr(weights, "WEIGHT_DOWNLOADS", QUICK)
     with pytest.raises(NSTError, match="it is not a weights file"):
         weights.fetch_imagenet_weights("vgg19")  # a PNG is not HDF5: not kept
@@ -325,21 +307,21 @@ def test_imagenet_weights_are_fetched_under_the_policy_and_checked(server, monke
         weights.fetch_imagenet_weights("vgg19")
 
 
-def test_images_by_url_are_public_only_unless_the_caller_allows_this_machine(server):
+def test_images_by_url_are_public_only_unless_the_caller_allows_this_machine(internal):
     with pytest.raises(NSTError, match="is not a public internet address"):
-        load_image(f"{server.base}/photo.png", None)  # notebooks and load_image: public only
-    path = fetch_url(f"{server.base}/photo.png", check_image_file, QUICK)  # allowed explicitly
+        load_image(f"{internal.base}/photo.png", None)  # notebooks and load_image: public only
+    path = fetch_url(f"{internal.base}/photo.png", check_image_file, QUICK)  # allowed explicitly
     assert load_image(path, None).shape == (1, 48, 64, 3)
     with pytest.raises(NSTError, match="it is not a whole image"):
-        fetch_url(f"{server.base}/text", check_image_file, QUICK)
+        fetch_url(f"{internal.base}/text", check_image_file, QUICK)
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # only the whole image
 
 
-def test_connecting_goes_to_the_checked_address_not_to_the_name_again(server, monkeypatch):
+def test_connecting_goes_to_the_checked_address_not_to_the_name_again(internal, monkeypatch):
     """A name is resolved once: a second answer (DNS rebinding) cannot redirect the connection."""
     answers = iter([["127.0.0.1"], ["10.9.9.9"]])
     monkeypatch.setattr(downloads, "resolve_host", lambda host, port: next(answers))
-    target = check_url(f"http://rebind.example:{server.server_address[1]}/photo.png", QUICK)
+    target = check_url(f"http://rebind.example:{internal.server_address[1]}/photo.png", QUICK)
     assert target.addresses == ("127.0.0.1",)
     connected = []
     real_connect = socket.socket.connect_ex
@@ -358,18 +340,18 @@ def test_connecting_goes_to_the_checked_address_not_to_the_name_again(server, mo
 
 
 def test_the_systems_proxy_is_used_for_public_addresses(
-    server, public_server, as_public, monkeypatch, tmp_path
+    internal, outside, as_public, monkeypatch, tmp_path
 ):
-    monkeypatch.setenv("http_proxy", server.base)  # the hostile server serves absolute paths too
+    monkeypatch.setenv("http_proxy", internal.base)  # the hostile server serves absolute paths too
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
     strict = FetchPolicy(max_bytes=2_000_000, total_seconds=3.0)
-    before = (server.hits["/photo.png"], public_server.hits["/photo.png"])
-    download(f"{public_server.base}/photo.png", tmp_path / "a.png", strict)
-    assert server.hits["/photo.png"] == before[0] + 1  # through the proxy
-    assert public_server.hits["/photo.png"] == before[1]
-    message, _ = fails(f"{server.base}/secret.png", tmp_path / "b", strict)
+    before = (internal.hits["/photo.png"], outside.hits["/photo.png"])
+    download(f"{outside.base}/photo.png", tmp_path / "a.png", strict)
+    assert internal.hits["/photo.png"] == before[0] + 1  # through the proxy
+    assert outside.hits["/photo.png"] == before[1]
+    message, _ = fails(f"{internal.base}/secret.png", tmp_path / "b", strict)
     assert "is not a public internet address" in message  # the target is checked all the same
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # a proxy that is not there
-    message, seconds = fails(f"{public_server.base}/photo.png", tmp_path / "c", strict)
+    message, seconds = fails(f"{outside.base}/photo.png", tmp_path / "c", strict)
     assert "Connection refused" in message and seconds < 2

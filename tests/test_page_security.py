@@ -18,28 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hostile import SECRET, Hostile, png_bytes
+from conftest import PAGE_RUN
+from hostile import SECRET, png_bytes
 from PIL import Image
 
-RUN = dict(  # the page's controls: chelsea in swirls, tiny, random weights
-    content="chelsea",
-    content_upload=None,
-    content_url="",
-    style="swirls",
-    style_upload=None,
-    architecture="vgg16",
-    steps=3,
-    size=64,
-    style_strength=0.0,
-    tv_strength=1.0,
-    learning_rate=0.02,
-    step_mode="function",
-    precision="auto",
-    seed=0,
-    weights="none",
-    color="none",
-    optimizer="adam",
-)
+RUN = PAGE_RUN
 REFUSED_ADDRESS = (
     "its host is not a public internet address that can be reached (unknown, offline, or this "
     "machine's or its network's own); only public addresses are fetched here"
@@ -74,30 +57,6 @@ def page_url(place):
             yield f"http://127.0.0.1:{port}/"
         finally:
             page.close()
-
-
-@pytest.fixture(scope="module")
-def internal():
-    """A server on this machine, which visitors must never reach through the page."""
-    with Hostile("127.0.0.1") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def outside():
-    """A server the tests treat as a public internet host (127.0.0.2)."""
-    with Hostile("127.0.0.2") as server:
-        yield server
-
-
-@pytest.fixture
-def as_public(monkeypatch):
-    from nst_helpers import downloads
-
-    real = downloads.address_kind
-    monkeypatch.setattr(
-        downloads, "address_kind", lambda address: None if address == "127.0.0.2" else real(address)
-    )
 
 
 @pytest.fixture
