@@ -20,8 +20,9 @@ import secrets
 import shutil
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -31,6 +32,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from gradio import utils as gr_utils  # noqa: E402
 from PIL import Image  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from .color import COLOR_MODES  # noqa: E402
 from .downloads import MB  # noqa: E402
@@ -79,6 +81,13 @@ replaces them; Gradio's own copies of uploads are deleted on the same schedule (
 QUEUE_MARK_LIFETIME = 900.0
 """Seconds after which a visitor's place in the queue that never started (a tab closed while
 waiting) no longer counts against them."""
+
+UPLOAD_QUOTA_BYTES = 200 * MB
+"""What one visitor may upload in :data:`RESULT_LIFETIME` (five photos at the limit): uploads are
+kept that long, so a visitor cannot fill the disk by uploading without end."""
+
+MIN_FREE_BYTES = 1_000 * MB
+"""Uploads are refused while the upload folder's disk has less free space than this."""
 
 SHARE_WARNING = (
     "WARNING: a public link: anyone who has it can use this page, upload images and run this "
@@ -167,10 +176,13 @@ def received_upload(value: Any, what: str, folder: Path) -> str | None:
     if not real.is_relative_to(uploads) or real.is_relative_to(RUNS.root) or not real.is_file():
         raise refused
     if real.stat().st_size > MAX_UPLOAD_BYTES:
-        raise NSTError(
-            f"the {what} is over the {MAX_UPLOAD_BYTES // MB} MB limit; use a smaller one"
-        )
+        raise too_large(what)
     return str(real)
+
+
+def too_large(what: str) -> NSTError:
+    """The one line for an upload over the limit."""
+    return NSTError(f"the {what} is over the {MAX_UPLOAD_BYTES // MB} MB limit; use a smaller one")
 
 
 def data_url_file(url: str, what: str, folder: Path) -> str:
@@ -180,9 +192,7 @@ def data_url_file(url: str, what: str, folder: Path) -> str:
     if match is None:
         raise NSTError(f"the {what} is not a base64 image; take the snapshot again")
     if len(data) * 3 // 4 > MAX_UPLOAD_BYTES:
-        raise NSTError(
-            f"the {what} is over the {MAX_UPLOAD_BYTES // MB} MB limit; use a smaller one"
-        )
+        raise too_large(what)
     try:
         raw = base64.b64decode(data, validate=True)
     except ValueError:
@@ -211,24 +221,39 @@ def result_html(image: np.ndarray | None, final: bool = False) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A visitor's place: since when, whether its run is going, and the Gradio session that queued it."""
+
+    since: float
+    running: bool
+    session: str
+
+
 class Places:
     """One place per visitor: a visitor (an address) with a run waiting or going cannot queue
     another. Marked when a run is queued (where Gradio checks requests before queueing them) or
-    starts, cleared when it ends."""
+    starts, cleared when it ends. A queued place whose request has left Gradio's queue (its tab was
+    closed while it waited) no longer counts: ``waiting(session)`` says whether a session still has
+    a request in the queue (:func:`build_app` asks the page's queue)."""
 
     def __init__(self) -> None:
-        self._marks: dict[str, tuple[float, bool]] = {}  # visitor -> (since, running)
+        self._marks: dict[str, Mark] = {}
         self._lock = threading.Lock()
+        self.waiting: Callable[[str], bool] = lambda session: True
 
-    def take(self, visitor: str, running: bool) -> bool:
+    def take(self, visitor: str, running: bool, session: str = "") -> bool:
         """Mark ``visitor``; False if they already hold a place (a queued mark of their own, made
         for this very run, is taken over when it starts)."""
         with self._lock:
-            since, was_running = self._marks.get(visitor, (0.0, False))
-            held = was_running or (since and time.time() - since < QUEUE_MARK_LIFETIME)
-            if held and (was_running or not running):
+            mark = self._marks.get(visitor)
+            held = mark is not None and (
+                mark.running
+                or (time.time() - mark.since < QUEUE_MARK_LIFETIME and self.waiting(mark.session))
+            )
+            if held and (mark.running or not running):
                 return False
-            self._marks[visitor] = (time.time(), running)
+            self._marks[visitor] = Mark(time.time(), running, session)
             return True
 
     def release(self, visitor: str) -> None:
@@ -240,17 +265,87 @@ PLACES = Places()
 ONE_PLACE = "you already have a run waiting or going; wait for it to end or press Stop"
 
 
+class UploadQuota:
+    """Gradio's upload route with limits (an ASGI middleware): each upload must say its length, a
+    visitor may upload :data:`UPLOAD_QUOTA_BYTES` per :data:`RESULT_LIFETIME`, and nobody may while
+    the disk has less than :data:`MIN_FREE_BYTES` free. A refusal is a one-line answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.sent: dict[str, list[tuple[float, int]]] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        is_upload = (
+            scope.get("type") == "http"
+            and scope.get("method") == "POST"
+            and scope.get("path", "").rstrip("/").endswith("/upload")
+        )
+        refusal = self.refusal(scope) if is_upload else None
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        status, message = refusal
+        body = ('{"detail": "%s"}' % message).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def refusal(self, scope: dict) -> tuple[int, str] | None:
+        """(status, one line) when this upload may not go on, else None (and it is counted)."""
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"").decode("latin-1")
+        if not length.isdigit():
+            return 411, "uploads must say their length; upload the file again"
+        visitor = str((scope.get("client") or ("local",))[0])
+        try:
+            free = shutil.disk_usage(gr_utils.get_upload_folder()).free
+        except OSError:
+            free = MIN_FREE_BYTES
+        if free < MIN_FREE_BYTES:
+            return 507, "the server is short of disk space; try again later"
+        now = time.time()
+        with self._lock:
+            recent = [(t, n) for t, n in self.sent.get(visitor, []) if now - t < RESULT_LIFETIME]
+            if sum(n for _, n in recent) + int(length) > UPLOAD_QUOTA_BYTES:
+                self.sent[visitor] = recent
+                return 429, (
+                    f"you have uploaded {UPLOAD_QUOTA_BYTES // MB} MB in the last "
+                    f"{RESULT_LIFETIME / 60:g} minutes, the most one visitor may; try again later"
+                )
+            self.sent[visitor] = [*recent, (now, int(length))]
+        return None
+
+
 def visitor_of(request: Any) -> str:
-    """Who is asking: the visitor's address (one per machine on a classroom network)."""
+    """Who is asking: the visitor's address as the server sees it (one per machine on a classroom
+    network; the server trusts a forwarded address only from a proxy on its own machine)."""
     client = getattr(request, "client", None)
     return str(getattr(client, "host", None) or "local")
+
+
+def queue_holds(page: gr.Blocks) -> Callable[[str], bool]:
+    """Whether a session still has a request waiting in ``page``'s queue (Gradio removes a closed
+    tab's requests); True where this Gradio keeps no such record, so that only time expires a place."""
+
+    def holds(session: str) -> bool:
+        pending = getattr(getattr(page, "_queue", None), "pending_event_ids_session", None)
+        return True if not isinstance(pending, dict) else session in pending
+
+    return holds
 
 
 def admit(*inputs: Any) -> list[dict[str, Any]]:
     """Gradio's check before it queues a run: one place per visitor. It takes Start's parameters,
     the visitor's request last (see :func:`build_app`)."""
     *controls, request = inputs
-    if PLACES.take(visitor_of(request), running=False):
+    session = getattr(request, "session_hash", None) or ""
+    if PLACES.take(visitor_of(request), running=False, session=session):
         return [gr.validate(True, "") for _ in controls]
     return [gr.validate(False, ONE_PLACE), *(gr.validate(True, "") for _ in controls[1:])]
 
@@ -282,13 +377,23 @@ def loss_frame(history: tuple[dict[str, float], ...]) -> pd.DataFrame | None:
     return pd.DataFrame(rows).astype({"step": "int64", "term": "str", "log10_loss": "float64"})
 
 
-def error_line(exc: BaseException, size: Any) -> str:
-    """Any failure as the one line the command line would print."""
+SERVER_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s/;,'\"()]+/)+([^\s/;,'\"()]+)")
+"""An absolute path in a message (not the path of a web address): its folders are the server's."""
+
+
+def without_server_paths(message: str) -> str:
+    """A message as a visitor sees it: each absolute path reduced to its file name, so that no
+    folder of the server (its upload folder, its caches, its home) is shown."""
+    return SERVER_PATH.sub(r"\1", message)
+
+
+def error_line(exc: BaseException, size: int | float | str) -> str:
+    """Any failure as the one line the command line would print, without the server's folders."""
     if isinstance(exc, NSTError):
-        return str(exc)
+        return without_server_paths(str(exc))
     if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError":
         return f"out of memory at size {size}; try a smaller size"
-    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    first = without_server_paths((str(exc).strip().splitlines() or [""])[0][:300])
     return f"unexpected {type(exc).__name__}: {first}; please report it"
 
 
@@ -321,7 +426,7 @@ def stylize_page(
     session = getattr(request, "session_hash", None) or "local"
     visitor = visitor_of(request)
     image, progress, plot, files = result_html(None), "", loss_frame(()), None
-    if not PLACES.take(visitor, running=True):
+    if not PLACES.take(visitor, running=True, session=session):
         yield image, progress, f"Error: {ONE_PLACE}", plot, files
         return
     stop = threading.Event()
@@ -485,7 +590,8 @@ def build_app() -> gr.Blocks:
                     label="Best image and its record", file_count="multiple", elem_id="files"
                 )
         admission = {}
-        if "validator" in inspect.signature(start.click).parameters:  # Gradio 6
+        PLACES.waiting = queue_holds(page)
+        if "validator" in inspect.signature(start.click).parameters:  # Gradio 5.4x and 6
             # Start's parameters, so that Gradio passes the visitor's request to it too
             admission["validator"] = functools.wraps(stylize_page)(admit)
         start.click(
@@ -550,6 +656,7 @@ def launch_app(
         server_port=port,
         share=share,
         max_file_size=MAX_UPLOAD_BYTES,
+        app_kwargs={"middleware": [Middleware(UploadQuota)]},
         ssr_mode=False,
         **(look() if GRADIO_MAJOR >= 6 else {}),
         **options,

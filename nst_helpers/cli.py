@@ -19,9 +19,9 @@ from typing import Any, Sequence
 from .architectures import ARCHITECTURES
 from .color import COLOR_MODES
 from .downloads import IMAGE_DOWNLOADS
-from .errors import NSTError
+from .errors import NSTError, shown
 from .files import rescue_path
-from .images import check_image_file, load_image, save_image, shown
+from .images import check_image_file, load_image, save_image
 from .outputs import check_output, claimed, run_record, snapshot_path, write_results
 from .playground import HOST, PORT
 from .precision import PRECISIONS

@@ -7,7 +7,10 @@ address, however the URL spells it), checked again at every redirect, with at mo
 and never from ``https`` down to ``http``; a time limit for connecting and one for the whole
 download; a size limit checked on ``Content-Length`` and while reading. The connection goes to the
 very address that was checked, so a name cannot resolve to a public address for the check and to a
-private one for the connection. The playground always applies the public-only rule; the command
+private one for the connection (through the system's proxy, which resolves the name again, this
+holds as far as the proxy resolves names as this machine does). Name look-ups themselves have no
+time limit of their own: the system's resolver bounds them. The playground always applies the
+public-only rule; the command
 line and the notebooks may allow the machine's own addresses (``--allow-private-urls``,
 ``policy.allowing_private()``).
 
@@ -34,10 +37,10 @@ import time
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
-from urllib.parse import urljoin, urlsplit
+from typing import BinaryIO, Callable
+from urllib.parse import quote, urljoin, urlsplit
 
-from .errors import NSTError
+from .errors import NSTError, shown
 from .files import TEMP_SUFFIX, remove_stale_temporaries, temp_prefix
 
 USER_AGENT = "nst-course/0.1 (neural style transfer course; Python http.client)"
@@ -45,6 +48,8 @@ USER_AGENT = "nst-course/0.1 (neural style transfer course; Python http.client)"
 
 MB = 1_000_000
 OFFLINE_ADVICE = "check the address and the network"
+URL_SAFE = "/%:@!$&'()*+,;=?~-._"
+"""Characters a URL's path and query keep as they are; others (spaces, non-ASCII) are %-escaped."""
 
 
 class DownloadError(NSTError):
@@ -130,6 +135,10 @@ def check_url(url: str, policy: FetchPolicy) -> Target:
         raise DownloadError(url, "its port is not a number from 0 to 65535", "check it") from None
     if not host:
         raise DownloadError(url, "it names no host", "check the address")
+    try:
+        host = host.encode("idna").decode("ascii")  # "bücher.example" as the network spells it
+    except UnicodeError:
+        raise DownloadError(url, "its host is not a valid internet name", "check it") from None
     refusal = DownloadError(
         url,
         "its host is not a public internet address that can be reached (unknown, offline, or "
@@ -144,7 +153,9 @@ def check_url(url: str, policy: FetchPolicy) -> Target:
         raise DownloadError(url, f"no such host ({_cause(exc)})", OFFLINE_ADVICE) from None
     if not policy.allow_private and (not addresses or any(map(address_kind, addresses))):
         raise refusal
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = quote(parts.path or "/", safe=URL_SAFE) + (
+        f"?{quote(parts.query, safe=URL_SAFE)}" if parts.query else ""
+    )  # "bild-ü.png" sent as "bild-%C3%BC.png"; what is already escaped stays as it is
     return Target(url, scheme, host, port, path, tuple(addresses))
 
 
@@ -250,8 +261,8 @@ def proxy_for(target: Target) -> tuple[str, int] | None:
 
 def _tunnel(sock: socket.socket, target: Target) -> None:
     """Ask an HTTP proxy for a tunnel to the target (CONNECT), for https through a proxy."""
-    where = f"{target.host}:{target.port}"
-    sock.sendall(f"CONNECT {where} HTTP/1.1\r\nHost: {where}\r\n\r\n".encode("idna"))
+    where = f"{host_header(target.host)}:{target.port}"
+    sock.sendall(f"CONNECT {where} HTTP/1.1\r\nHost: {where}\r\n\r\n".encode("ascii"))
     answer = b""
     while b"\r\n\r\n" not in answer:
         chunk = sock.recv(4096)
@@ -263,9 +274,16 @@ def _tunnel(sock: socket.socket, target: Target) -> None:
         raise OSError(f"the proxy refused the tunnel ({status})")
 
 
-def _open(target: Target, policy: FetchPolicy, watch: _Watch) -> http.client.HTTPResponse:
-    """Send the GET request (directly, or through the system's proxy) and return the response,
-    its headers read."""
+def host_header(host: str) -> str:
+    """A host as an HTTP header names it: IPv6 addresses in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
+def _open(
+    target: Target, policy: FetchPolicy, watch: _Watch
+) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    """Send the GET request (directly, or through the system's proxy); returns the connection and
+    the response, its headers read (close the connection when done)."""
     proxy = proxy_for(target)
     path = target.path
     if proxy is None:
@@ -274,8 +292,8 @@ def _open(target: Target, policy: FetchPolicy, watch: _Watch) -> http.client.HTT
         sock = _connect(tuple(resolve_host(*proxy)), proxy[1], policy, watch)
         if target.scheme == "https":
             _tunnel(sock, target)
-        else:
-            path = target.url  # a plain-HTTP proxy takes the whole address
+        else:  # a plain-HTTP proxy takes the whole address
+            path = f"http://{host_header(target.host)}:{target.port}{target.path}"
     if target.scheme == "https":
         sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
         watch.sock = sock
@@ -285,21 +303,27 @@ def _open(target: Target, policy: FetchPolicy, watch: _Watch) -> http.client.HTT
     else:
         connection = http.client.HTTPConnection(target.host, target.port)
     connection.sock = sock
+    default_port = 443 if target.scheme == "https" else 80
+    host = host_header(target.host)
     connection.request(
         "GET",
         path,
         headers={
-            "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
+            "Host": host if target.port == default_port else f"{host}:{target.port}",
             "User-Agent": USER_AGENT,
             "Accept-Encoding": "identity",
             "Connection": "close",
         },
     )
-    return connection.getresponse()
+    return connection, connection.getresponse()
 
 
 def _read_body(
-    response: http.client.HTTPResponse, url: str, policy: FetchPolicy, out, watch: _Watch
+    response: http.client.HTTPResponse,
+    url: str,
+    policy: FetchPolicy,
+    out: BinaryIO,
+    watch: _Watch,
 ) -> None:
     """Copy the body into ``out`` within the size limit; a body shorter than announced is an error."""
     announced = response.getheader("Content-Length")
@@ -359,18 +383,19 @@ def download(
     try:
         with os.fdopen(fd, "wb") as out:
             for _ in range(policy.max_redirects + 1):
-                response = _open(check_url(current, policy), policy, watch)
-                if response.status in (301, 302, 303, 307, 308):
-                    current = redirect_url(current, response.getheader("Location") or "")
-                    response.close()
-                    continue
-                if response.status != 200:
-                    raise DownloadError(
-                        url, f"HTTP {response.status} {response.reason}", "check the address"
-                    )
-                _read_body(response, url, policy, out, watch)
-                response.close()
-                break
+                connection, response = _open(check_url(current, policy), policy, watch)
+                try:
+                    if response.status in (301, 302, 303, 307, 308):
+                        current = redirect_url(current, response.getheader("Location") or "")
+                        continue
+                    if response.status != 200:
+                        raise DownloadError(
+                            url, f"HTTP {response.status} {response.reason}", "check the address"
+                        )
+                    _read_body(response, url, policy, out, watch)
+                    break
+                finally:
+                    connection.close()
             else:
                 raise DownloadError(url, f"more than {policy.max_redirects} redirects")
         if check is not None:
@@ -382,6 +407,8 @@ def download(
         return target
     except (OSError, http.client.HTTPException, _Interrupted) as exc:
         raise _failure(url, exc, watch.reason, policy) from None
+    except (UnicodeError, ValueError):  # a header or address that cannot be sent as it is
+        raise DownloadError(url, "the address or its redirect cannot be sent as it is") from None
     finally:
         watch.close()
         tmp.unlink(missing_ok=True)
@@ -436,9 +463,8 @@ def cached_download(
 
 
 def _short(url: str) -> str:
-    """A URL as messages show it: at most 100 characters, control characters escaped."""
-    text = url if len(url) <= 100 else url[:97] + "..."
-    return text.encode("unicode_escape").decode("ascii")
+    """A URL as messages show it: one line, at most 100 characters."""
+    return shown(url, 100)
 
 
 def _cause(exc: BaseException) -> str:

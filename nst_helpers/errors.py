@@ -8,3 +8,12 @@ prints it without a traceback and exits with a non-zero code.
 
 class NSTError(Exception):
     """A problem with the user's input or environment, explained in one line."""
+
+
+def shown(text: object, limit: int = 0) -> str:
+    """A name, path or address as one-line messages show it: control characters (a newline in a
+    file name) escaped, and at most ``limit`` characters when ``limit`` is given."""
+    value = str(text)
+    if limit and len(value) > limit:
+        value = value[: limit - 3] + "..."
+    return value if value.isprintable() else value.encode("unicode_escape").decode("ascii")

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import NSTError
+from .errors import NSTError, shown
 from .files import write_atomically
 from .settings import DEFAULTS
 from .sources import fetch_url, is_url, resolve_image
@@ -75,15 +75,6 @@ def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     return image.convert("RGB")  # L, 1, P, CMYK, YCbCr, LAB, HSV
-
-
-def shown(path: str | os.PathLike) -> str:
-    """A path as messages show it: control characters (a newline in a name) escaped, so that a
-    message stays one line."""
-    text = str(path)
-    if text.isprintable():
-        return text
-    return text.encode("unicode_escape").decode("ascii")
 
 
 def regular_file(path: Path, what: str = "image") -> Path:
@@ -152,13 +143,16 @@ def open_image(source: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Image
     return to_rgb(image, name)
 
 
-def check_image_file(path: Path) -> None:
-    """Raise a one-line ``NSTError`` unless ``path`` is an image Pillow can read whole (a download's
-    check before it is kept)."""
+def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise a one-line ``NSTError`` unless ``path`` is an image Pillow can read whole, of at most
+    ``max_pixels`` (judged from its header, before decoding): a download's check before it is kept."""
     try:
         with _project_pixel_limit(), Image.open(path) as opened:
-            if opened.size[0] * opened.size[1] > MAX_PIXELS:
-                raise NSTError(f"it is over {MAX_PIXELS // 1_000_000} megapixels")
+            width, height = opened.size
+            if width * height > max_pixels:
+                raise NSTError(
+                    f"it is {width}x{height} px, over the {max_pixels / 1e6:g}-megapixel limit"
+                )
             opened.load()
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
         raise NSTError(f"it is not a whole image Pillow can read ({type(exc).__name__})") from None

@@ -11,15 +11,14 @@ only the record fails, the message says exactly that.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .errors import NSTError
+from .errors import NSTError, shown
 from .files import check_names, check_writable, reason, rescue_path, write_text_atomically
-from .images import SAVE_FORMATS, save_image, shown
+from .images import SAVE_FORMATS, save_image
 from .sources import is_url
 
 WRITTEN_BY = "nst_helpers"
@@ -100,6 +99,11 @@ def claimed(output: Path) -> Iterator[None]:
     """Hold ``output`` for one run: a second run writing the same image meanwhile is refused in one
     line instead of both saying "wrote" and one result being lost. The claim is an exclusive lock on
     a hidden file beside the image, released by the system even if the process is killed."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; runs are not kept apart there
+        yield
+        return
     lock = output.with_name(f".{output.name}.nst-lock")
     while True:
         try:

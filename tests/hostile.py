@@ -4,12 +4,13 @@ Its pages: ``/photo.png`` (a small image), ``/secret.png`` (an "internal" image 
 ever show), ``/slow`` (one byte every half second), ``/hang`` (headers, then nothing), ``/huge``
 (announces 300 MB), ``/endless`` (no length, zeros without end), ``/cut`` (announces twice the
 PNG's length, sends half of it and closes), ``/flaky`` (cut the first time, whole the next),
-``/text`` (not an image), ``/bytes?n=N`` (N zero bytes), ``/redirect?to=URL`` (302) and ``/loop`` (redirects without end). Every request is counted by path in ``server.hits``. Everything
+``/big.png`` (100 megapixels), ``/text`` (not an image), ``/bytes?n=N`` (N zero bytes), ``/redirect?to=URL`` (302) and ``/loop`` (redirects without end). Every request is counted by path in ``server.hits``. Everything
 it sends is bounded: slow pages stop when the server stops, and each handler ends within 60 s.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import time
@@ -32,6 +33,16 @@ def png_bytes(size: tuple[int, int] = (64, 48), seed: int = 0) -> bytes:
 
 
 PHOTO = png_bytes(seed=1)
+
+
+@functools.cache
+def big_png() -> bytes:
+    """A 100-megapixel PNG of one colour: small to send, costly to decode."""
+    buffer = io.BytesIO()
+    Image.new("L", (10_000, 10_000)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 SECRET = png_bytes(seed=2)
 
 
@@ -89,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(PHOTO)
             elif parts.path == "/secret.png":
                 self.send(SECRET)
+            elif parts.path == "/big.png":  # 10000 x 10000 px in a few hundred kB
+                self.send(big_png())
             elif parts.path == "/text":
                 self.send(b"this is not an image", "text/plain")
             elif parts.path == "/slow":

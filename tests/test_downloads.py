@@ -355,3 +355,9 @@ def test_the_systems_proxy_is_used_for_public_addresses(
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # a proxy that is not there
     message, seconds = fails(f"{outside.base}/photo.png", tmp_path / "c", strict)
     assert "Connection refused" in message and seconds < 2
+
+
+def test_an_address_with_non_ascii_characters_is_sent_escaped(internal, tmp_path):
+    message, _ = fails(f"{internal.base}/bild-ü.png?q=ä", tmp_path)
+    assert message.endswith("HTTP 404 Not Found; check the address"), message
+    assert internal.hits["/bild-%C3%BC.png"] == 1

@@ -10,6 +10,7 @@ and nothing but the page's own images ever comes back.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -148,6 +149,23 @@ def test_an_upload_must_be_a_file_the_page_received(client, place, secret_file, 
         f"Error: the {what} is not a file this page received; upload it again",
         "rejected by Gradio (HTTP 400)",  # a value that is not an image object at all
     }, answers
+
+
+def raw_join(page_url: str, controls: dict, session: str):
+    """Join the queue as the browser does and open the stream; returns the stream's connection."""
+    import http.client
+
+    host, port = page_url.split("//")[1].strip("/").split(":")
+    join = http.client.HTTPConnection(host, int(port), timeout=60)
+    body = {"data": list({**RUN, **controls}.values()), "fn_index": 0, "session_hash": session}
+    join.request(
+        "POST", "/gradio_api/queue/join", json.dumps(body), {"Content-Type": "application/json"}
+    )
+    assert join.getresponse().status == 200
+    stream = http.client.HTTPConnection(host, int(port), timeout=60)
+    stream.request("GET", f"/gradio_api/queue/data?session_hash={session}")
+    stream.getresponse()
+    return stream
 
 
 def raw_run(page_url: str, controls: dict, session: str) -> dict:
@@ -395,3 +413,79 @@ def test_a_100_megapixel_upload_is_refused_from_its_header(client, tmp_path):
         content_upload=handle_file(str(huge)),
     )
     assert time.monotonic() - start < 10
+
+
+# What the review found -----------------------------------------------------------------------------
+
+
+def test_error_lines_show_no_folder_of_the_server(client, tmp_path, place):
+    from gradio_client import handle_file
+
+    fake = tmp_path / "notes.png"
+    fake.write_text("not an image")
+    status = refused(client, "", content_upload=handle_file(str(fake)))
+    assert status.startswith("Error: notes.png is not an image Pillow can read"), status
+    offline = refused(client, "", style="starry_night")  # no network here: the offline advice
+    assert re.search(r"save the image as [0-9a-f]{12}-1280px-Van_Gogh\S+\.jpg or", offline)
+    assert os.environ["KERAS_HOME"] not in offline and str(place) not in offline, offline
+
+
+def test_a_visitors_record_describes_the_run_not_the_server(client):
+    _, status, files = run(client)
+    record = json.loads(Path(files[1]).read_text())
+    assert record["output"] == "chelsea_in_swirls.png"
+    assert "platform" not in record["versions"] and "tensorflow" in record["versions"]
+    assert "devices" not in record and "precision_reason" not in record
+
+
+def test_a_closed_tab_that_was_waiting_gives_its_place_back(page_url, client, tmp_path):
+    from gradio_client import Client
+
+    other = Client(  # another visitor, whose run keeps the worker busy
+        page_url,
+        verbose=False,
+        headers={"X-Forwarded-For": "192.0.2.7"},  # as a proxy on this machine would say
+        download_files=str(tmp_path / "other"),
+    )
+    busy = other.submit(*{**RUN, "steps": 10_000}.values(), api_name="/stylize")
+    time.sleep(1.0)
+    waiting = raw_join(page_url, {}, "waiting-tab")  # this visitor queues, then closes the tab
+    waiting.close()
+    time.sleep(5.0)  # Gradio notices the closed stream and drops the request
+    job = client.submit(*RUN.values(), api_name="/stylize")  # accepted: the place is free
+    other.predict(api_name="/stop")
+    assert busy.result(timeout=60)[2].startswith("stopped after")
+    assert job.result(timeout=120)[2].startswith("finished")
+
+
+def test_a_run_ends_at_the_pages_time_limit(client, monkeypatch):
+    from nst_helpers import playground
+
+    monkeypatch.setattr(playground, "MAX_RUN_SECONDS", 2.0)
+    _, status, files = run(client, steps=10_000)
+    assert re.match(r"stopped after \d+ of 10000 steps: the 2 s limit", status), status
+    assert len(files) == 2
+
+
+def test_an_image_by_url_over_the_pixel_limit_is_refused_from_its_header(
+    client, outside, as_public
+):
+    start = time.monotonic()
+    status = refused(client, "over the 40-megapixel limit", content_url=f"{outside.base}/big.png")
+    assert "10000x10000 px" in status and time.monotonic() - start < 10
+
+
+def test_uploads_beyond_a_visitors_quota_are_refused(page_url, monkeypatch):
+    import httpx
+
+    from nst_helpers import app
+
+    monkeypatch.setattr(app, "UPLOAD_QUOTA_BYTES", 1_000_000)
+    url = f"{page_url}gradio_api/upload"
+    body = {"files": ("a.png", png_bytes((300, 300), seed=9) + b"\0" * 600_000, "image/png")}
+    first = httpx.post(url, files=body, headers={"X-Forwarded-For": "192.0.2.99"})
+    second = httpx.post(url, files=body, headers={"X-Forwarded-For": "192.0.2.99"})
+    assert first.status_code == 200, first.text
+    assert second.status_code == 429 and "the most one visitor may" in second.text
+    third = httpx.post(url, files=body, headers={"X-Forwarded-For": "192.0.2.100"})
+    assert third.status_code == 200  # another visitor is not affected
