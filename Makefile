@@ -3,6 +3,8 @@
 # make bench: step times by architecture, size, mode and precision, then the time-to-quality table (notebook 08), into results/.
 # make reproduce: notebooks 06 and 07 (the comparisons) into results/reproduce/REPORT.md; QUICK=1 on a
 # CPU without internet (about 15 minutes on 2 cores), without it the full run for a Colab GPU.
+# make gallery: the defaults and the earlier ones on eight shipped pairs, judged, into docs/gallery.png (README;
+# about 15 minutes on 2 cores).
 # make lint / make format: ruff, on the code and the notebooks (make test runs make lint).
 # All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
@@ -10,7 +12,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo app test bench reproduce lab lint format colab clean
+.PHONY: setup demo app test bench reproduce gallery lab lint format colab clean
 
 setup: $(STAMP)
 
@@ -39,6 +41,9 @@ format: setup
 
 bench: setup
 	$(PY) -m nst_helpers.benchmark --out results
+
+gallery: setup
+	$(PY) scripts/gallery.py $(GALLERY_ARGS)
 
 reproduce: setup
 	$(PY) -m nst_helpers.reproduce --out results/reproduce $(if $(QUICK),--quick)

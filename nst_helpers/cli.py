@@ -26,7 +26,15 @@ from .outputs import check_output, claimed, run_record, snapshot_path, write_res
 from .playground import HOST, PORT
 from .precision import PRECISIONS
 from .presets import PRESETS, apply_preset
-from .settings import DEFAULTS, INITS, OPTIMIZERS, STEP_MODES, STYLE_BALANCES, Settings
+from .settings import (
+    DEFAULTS,
+    INITS,
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    STEP_MODES,
+    STYLE_BALANCES,
+    Settings,
+)
 from .signals import exit_code, signal_of, signals_deferred, stop_on_signals
 from .sources import PAINTINGS, SHIPPED, fetch_url, is_url, resolve_image
 
@@ -47,6 +55,8 @@ FLAGS = {
     "style_layers": "--style-layers",
     "style_balance": "--style-balance",
     "init": "--init",
+    "lr_schedule": "--lr-schedule",
+    "adam_beta_1": "--adam-beta1",
     "seed": "--seed",
     "step_mode": "--step-mode",
     "precision": "--precision",
@@ -208,7 +218,24 @@ def build_parser(d: Settings = DEFAULTS) -> argparse.ArgumentParser:
         "al.'s 1/L weights, where the first layers dominate (default %(default)s)",
     )
     run.add_argument(
-        "--init", default=d.init, choices=INITS, help="starting image (default %(default)s)"
+        "--init",
+        default=d.init,
+        choices=INITS,
+        help="starting image: the photo recoloured to the painting's palette, the photo, the painting "
+        "or noise (default %(default)s)",
+    )
+    run.add_argument(
+        "--lr-schedule",
+        default=d.lr_schedule,
+        choices=LR_SCHEDULES,
+        help="cosine: the learning rate falls to a third of --lr by the last step; constant: it stays "
+        "(default %(default)s)",
+    )
+    run.add_argument(
+        "--adam-beta1",
+        type=float,
+        default=d.adam_beta_1,
+        help="Adam's momentum (default %(default)s; TensorFlow's tutorial uses 0.99)",
     )
     run.add_argument("--seed", type=int, default=d.seed, help="random seed (default %(default)s)")
     run.add_argument(
@@ -281,6 +308,8 @@ def settings_from(args: argparse.Namespace, base: Settings = DEFAULTS) -> Settin
         style_layers=args.style_layers,
         style_balance=args.style_balance,
         init=args.init,
+        lr_schedule=args.lr_schedule,
+        adam_beta_1=args.adam_beta1,
         seed=args.seed,
         step_mode=args.step_mode,
         precision=args.precision,

@@ -74,7 +74,14 @@ class StyleTransferResult:
 
 
 def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | None) -> tf.Tensor:
-    """The starting image: the content image, the style image resized to it, or uniform noise."""
+    """The starting image: the content image recoloured to the style's mean colour and colour
+    covariance (``"recolored"``), the content image, the style image resized to it, or uniform noise.
+
+    Starting in the painting's palette lets the style loss spend its steps on strokes instead of
+    repainting every pixel's colour, which Adam does pixel by pixel and unevenly (rainbow noise).
+    """
+    if init == "recolored":
+        return tf.constant(match_color(content.numpy(), style.numpy()))
     if init == "content":
         return tf.identity(content)
     if init == "style":
@@ -170,9 +177,22 @@ def make_train_step(
     return tf.function(train_step, jit_compile=step_mode == "xla")
 
 
-def make_optimizer(learning_rate: float) -> keras.optimizers.Optimizer:
-    """Adam with a high beta_1 and a large epsilon, as in TensorFlow's style transfer tutorial."""
-    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
+LR_FLOOR = 1 / 3
+"""The cosine schedule's last learning rate, as a fraction of the first."""
+
+
+def make_optimizer(settings: Settings) -> keras.optimizers.Optimizer:
+    """Adam on the pixels (notebook 05): ``adam_beta_1`` (0.9 by default; TensorFlow's tutorial's
+    0.99 carries so much momentum that the loss overshoots and rises again), the tutorial's large
+    epsilon (0.1: pixels whose gradient is tiny move little, which keeps flat areas clean), and
+    ``learning_rate`` held (``lr_schedule="constant"``) or lowered along a cosine to a third of it
+    by the last step (``"cosine"``), so the last steps refine instead of oscillating."""
+    rate: Any = settings.learning_rate
+    if settings.lr_schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(
+            settings.learning_rate, max(settings.steps - 1, 1), alpha=LR_FLOOR
+        )
+    return keras.optimizers.Adam(learning_rate=rate, beta_1=settings.adam_beta_1, epsilon=1e-1)
 
 
 @dataclass
@@ -294,7 +314,7 @@ def stylize(
     if settings.optimizer == "lbfgs":
         return lbfgs_run(loss, start, run, callback, callback_every, max_seconds, stop, finish)
     image = tf.Variable(start, name="image")
-    optimizer = make_optimizer(settings.learning_rate)
+    optimizer = make_optimizer(settings)
     optimizer.build([image])  # its slots exist before a compiled step first runs
     train_step = make_train_step(loss, optimizer, settings.step_mode)
 

@@ -28,6 +28,12 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "course": Preset("course", "this course's defaults (notebook 05)", {}),
+    "course_2026_11": Preset(
+        "course_2026_11",
+        "this course's defaults until December 2026: Adam from the photo itself with beta_1 0.99 at "
+        "a constant learning rate (rainbow specks on many pairs; notebook 05 says why they changed)",
+        {"init": "content", "lr_schedule": "constant", "adam_beta_1": 0.99},
+    ),
     "gatys2016": Preset(
         "gatys2016",
         "Gatys, Ecker and Bethge, CVPR 2016: VGG19, content conv4_2, conv1_1 ... conv5_1 weighted "
@@ -63,6 +69,8 @@ PRESETS: dict[str, Preset] = {
             "optimizer": "adam",
             "learning_rate": 0.02,
             "init": "content",
+            "lr_schedule": "constant",
+            "adam_beta_1": 0.99,
         },
     ),
     "pytorch": Preset(
@@ -80,6 +88,7 @@ PRESETS: dict[str, Preset] = {
             "style_weight": 1e-2,
             "optimizer": "adam",
             "init": "content",
+            "lr_schedule": "constant",
         },
     ),
 }

@@ -21,7 +21,12 @@ from .errors import NSTError
 from .precision import PRECISIONS
 from .weights import normalize_weights
 
-INITS = ("content", "style", "noise")
+INITS = ("recolored", "content", "style", "noise")
+"""Starting images: the photo recoloured to the painting's mean colour and colour covariance (the
+default, notebook 05), the photo itself, the painting, or noise."""
+LR_SCHEDULES = ("cosine", "constant")
+"""Adam's learning rate over a run: a cosine from ``learning_rate`` down to a third of it (the default,
+notebook 05), or the same for every step."""
 OPTIMIZERS = ("adam", "lbfgs")
 """Adam on the pixels (notebook 05) or SciPy's L-BFGS-B with the [0, 1] bounds (notebook 08)."""
 STYLE_BALANCES = ("relative", "equal")
@@ -57,7 +62,9 @@ class Settings:
     )
     color: str = "none"  # "luminance" or "histogram" keep the photo's colours (color.py)
     optimizer: str = "adam"  # or "lbfgs": then steps counts L-BFGS iterations
-    init: str = "content"
+    init: str = "recolored"  # start in the painting's palette (notebook 05)
+    lr_schedule: str = "cosine"  # the step shrinks over the run, so the loss settles (notebook 05)
+    adam_beta_1: float = 0.9  # Adam's momentum; 0.99 (TensorFlow's tutorial) overshoots
     seed: int | None = 0
     step_mode: str = (
         "function"  # the whole step compiled with tf.function; notebook 05 teaches it eager
@@ -141,6 +148,12 @@ class Settings:
             )
         if self.init not in INITS:
             raise NSTError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise NSTError(
+                f"unknown lr_schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}"
+            )
+        check_float("adam_beta_1", self.adam_beta_1, 0.0, 0.999, hint="0.9 is usual")
+        values["adam_beta_1"] = float(self.adam_beta_1)
         if self.step_mode not in STEP_MODES:
             raise NSTError(
                 f"unknown step mode {self.step_mode!r}; choose one of {', '.join(STEP_MODES)}"

@@ -102,7 +102,7 @@ def test_presets_reproduce_their_sources_choices():
     paper = apply_preset("gatys2016", steps=5)
     assert paper.optimizer == "lbfgs" and paper.init == "noise" and paper.steps == 5
     assert apply_preset("tf_tutorial").style_weight == 1e-2
-    assert set(PRESETS) == {"course", "gatys2016", "tf_tutorial", "pytorch"}
+    assert set(PRESETS) == {"course", "course_2026_11", "gatys2016", "tf_tutorial", "pytorch"}
     with pytest.raises(NSTError, match="unknown preset 'johnson'; choose one of course"):
         apply_preset("johnson")
 

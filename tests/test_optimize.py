@@ -47,7 +47,9 @@ def test_history_best_image_and_range(photo, texture, small_run):
         "style:block1_conv1",
         "style:block2_conv1",
     }
-    assert result.history[0]["content"] == 0.0  # starts from the content image
+    assert result.history[0]["content"] > 0.0  # starts from the photo in the painting's colours
+    from_photo = run(photo, texture, small_run, steps=1, init="content")
+    assert from_photo.history[0]["content"] == 0.0  # init="content": the photo itself
     totals = [row["total"] for row in result.history]
     assert result.best_step == int(np.argmin(totals)) + 1
     assert (
@@ -59,10 +61,57 @@ def test_history_best_image_and_range(photo, texture, small_run):
     assert result.median_step_seconds > 0
 
 
-@pytest.mark.parametrize("init", ["style", "noise"])
+@pytest.mark.parametrize("init", ["recolored", "style", "noise"])
 def test_initializations(photo, texture, small_run, init):
     result = run(photo, texture, small_run, steps=1, init=init)
     assert result.history[0]["content"] > 0.0
+
+
+def test_the_default_start_is_the_photo_in_the_paintings_colours():
+    from nst_helpers.images import load_image
+    from nst_helpers.optimize import initial_image
+
+    photo, painting = load_image("chelsea", 96), load_image("swirls", 96)
+    start = initial_image(tf.constant(photo), tf.constant(painting), "recolored", 0).numpy()
+    pixels = lambda image: image.reshape(-1, 3)  # noqa: E731
+    np.testing.assert_allclose(pixels(start).mean(0), pixels(painting).mean(0), atol=0.02)
+    np.testing.assert_allclose(  # clipping to [0, 1] trims the largest variance a little
+        np.cov(pixels(start), rowvar=False), np.cov(pixels(painting), rowvar=False), atol=0.02
+    )
+    assert np.abs(pixels(start).mean(0) - pixels(photo).mean(0)).max() > 0.1  # not the photo's
+    # the photo's layout is kept: its brightness pattern correlates with the start's
+    grey = lambda image: image.mean(-1).ravel()  # noqa: E731
+    assert abs(np.corrcoef(grey(start), grey(photo))[0, 1]) > 0.8
+
+
+SETTLE_WINDOW, SETTLE_TOLERANCE = 10, 0.005
+"""After step 10, the total loss 10 steps later is never more than 0.5% above what it was."""
+
+
+def rises_after_step_10(totals: list[float]) -> list[tuple[int, float]]:
+    """The steps after which the loss, ``SETTLE_WINDOW`` steps later, is over the tolerance above."""
+    return [
+        (step, round(totals[step + SETTLE_WINDOW] / totals[step] - 1, 4))
+        for step in range(10, len(totals) - SETTLE_WINDOW)
+        if totals[step + SETTLE_WINDOW] > totals[step] * (1 + SETTLE_TOLERANCE)
+    ]
+
+
+def test_a_default_run_settles_instead_of_oscillating():
+    """The defaults (Adam with beta_1 0.9 and a cosine learning rate, from the recoloured photo) on
+    a tiny shipped pair with the offline VGG16: the loss falls and stays down. The earlier defaults
+    (preset course_2026_11) rise again on this pair: 20 windows here."""
+    from nst_helpers.images import load_image
+    from nst_helpers.presets import PRESETS
+
+    content, style = load_image("coffee", 64), load_image("ihc", 64)
+    run = prepare_run(weights=OFFLINE_VGG16, architecture="vgg16", max_dim=64)
+    totals = [row["total"] for row in stylize(content, style, run).history]
+    assert len(totals) == 300
+    assert rises_after_step_10(totals) == []
+    assert totals[-1] < totals[9]
+    old = run.updated(**PRESETS["course_2026_11"].changes)
+    assert rises_after_step_10([row["total"] for row in stylize(content, style, old).history])
 
 
 def test_seeded_runs_are_reproducible(photo, texture, small_run):

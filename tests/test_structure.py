@@ -197,6 +197,7 @@ def test_a_plain_install_outside_the_clone_finds_the_images(tmp_path):
 def test_the_hand_written_loop_of_notebook_05_agrees_with_stylize(photo, texture):
     from test_notebooks import taught_functions
 
+    from nst_helpers.color import match_color
     from nst_helpers.losses import gram_matrix, style_layer_weights
     from nst_helpers.optimize import stylize
     from nst_helpers.run import prepare_run
@@ -218,7 +219,7 @@ def test_the_hand_written_loop_of_notebook_05_agrees_with_stylize(photo, texture
     factors = (settings.content_weight, settings.style_weight, settings.tv_weight)
     layer_weights = style_layer_weights(style_targets, settings.style_balance)
     _, _, by_hand = taught_functions()["optimize_by_hand"](
-        photo,
+        match_color(photo, texture),  # the default start: the photo in the painting's palette
         extractor,
         content_targets,
         style_targets,
