@@ -42,7 +42,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=DEFAULTS.steps, help="steps per picture")
     parser.add_argument("--weights", default=DEFAULTS.weights, help="as on the command line")
     parser.add_argument("--pairs", type=int, default=len(PAIRS), help="how many of the pairs")
-    parser.add_argument("--old", type=int, default=len(PAIRS), help="pairs also run at the old defaults")
+    parser.add_argument(
+        "--old", type=int, default=len(PAIRS), help="pairs also run at the old defaults"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery.png")
     return parser.parse_args(argv)
 
