@@ -6,7 +6,7 @@ Each row is a photo, a painting and the result at the defaults, titled with its 
 the change can be seen. Writes ``docs/gallery.png`` (shown in the README) and ``docs/gallery.csv``
 (every judged number, each style layer's ratio included).
 
-    python scripts/gallery.py [--size 256] [--steps 300] [--weights auto] [--out docs/gallery.png]
+    python scripts/gallery.py [--size 256] [--steps 300] [--arch vgg19] [--weights auto] [--out docs/gallery.png]
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make gallery", description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=256, help="long side in px (default 256)")
     parser.add_argument("--steps", type=int, default=DEFAULTS.steps, help="steps per picture")
+    parser.add_argument("--arch", default=DEFAULTS.architecture, help="as on the command line")
     parser.add_argument("--weights", default=DEFAULTS.weights, help="as on the command line")
     parser.add_argument("--pairs", type=int, default=len(PAIRS), help="how many of the pairs")
     parser.add_argument(
@@ -65,7 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     from nst_helpers.run import prepare_run
     from nst_helpers.settings import DEFAULTS
 
-    new = prepare_run(replace(DEFAULTS, max_dim=args.size, steps=args.steps, weights=args.weights))
+    new = prepare_run(
+        replace(
+            DEFAULTS,
+            architecture=args.arch,
+            weights=args.weights,
+            max_dim=args.size,
+            steps=args.steps,
+        )
+    )
     old = new.updated(**PRESETS[OLD_PRESET].changes)
     if new.notice:
         print(f"NOTE: {new.notice}", flush=True)

@@ -26,6 +26,8 @@ def test_the_gallery_writes_one_row_per_pair_and_the_old_defaults_beside(tmp_pat
             "2",
             "--old",
             "1",
+            "--arch",
+            "vgg16",
             "--weights",
             "offline-vgg16",
             "--out",

@@ -441,7 +441,13 @@ def test_stylize_accepts_what_a_notebook_user_passes():
     pil_texture = Image.fromarray((gray_texture * 255).astype(np.uint8))
     for style in (gray_texture, pil_texture):
         result = stylize(
-            uint8_photo, style, architecture="vgg16", weights=None, steps=1, max_dim=64
+            uint8_photo,
+            style,
+            architecture="vgg16",
+            weights=None,
+            steps=1,
+            max_dim=64,
+            init="content",
         )
         assert result.image.shape == (1, 40, 56, 3)
         np.testing.assert_allclose(
