@@ -40,13 +40,13 @@ format: setup
 	$(PY) -m ruff check --quiet --fix .
 
 bench: setup
-	$(PY) -m nst_helpers.benchmark --out results
+	$(PY) -m nst_helpers.experiments.benchmark --out results
 
 gallery: setup
 	$(PY) scripts/gallery.py $(GALLERY_ARGS)
 
 reproduce: setup
-	$(PY) -m nst_helpers.reproduce --out results/reproduce $(if $(QUICK),--quick)
+	$(PY) -m nst_helpers.experiments.reproduce --out results/reproduce $(if $(QUICK),--quick)
 
 colab: setup
 	$(PY) scripts/colab.py $(REPO)

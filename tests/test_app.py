@@ -14,8 +14,8 @@ import pytest
 from conftest import PAGE_RUN
 from PIL import Image
 
-from nst_helpers.errors import NSTError
-from nst_helpers.playground import (
+from nst_helpers.core.errors import NSTError
+from nst_helpers.page.requests import (
     PlaygroundRequest,
     preview_every,
     stream_run,
@@ -149,7 +149,7 @@ def test_a_bad_upload_is_one_line_in_the_page_and_the_app_keeps_running(client, 
 
 
 def test_the_page_keeps_saying_what_auto_weights_substituted(tmp_path):
-    from nst_helpers.app import stylize_page
+    from nst_helpers.page.app import stylize_page
 
     controls = ["chelsea", None, "", "swirls", None, "vgg19", 2, 64, 0.0, 1.0, 0.02]
     outputs = list(stylize_page(*controls, "function", "auto", 0, "auto", request=None))

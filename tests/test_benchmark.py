@@ -10,7 +10,8 @@ import pytest
     "flags, chosen", [({"avx2", "avx512_bf16"}, "float32"), ({"avx512_bf16", "amx_bf16"}, "mixed")]
 )
 def test_precision_choice_reports_the_choice_and_the_fastest(monkeypatch, flags, chosen):
-    from nst_helpers import bench_report, precision
+    from nst_helpers.core import precision
+    from nst_helpers.experiments.benchmark import report as bench_report
 
     monkeypatch.setattr(precision, "gpu_compute_capabilities", lambda: [])
     monkeypatch.setattr(precision, "cpu_flags", lambda: set(flags))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from nst_helpers.cli import main
+from nst_helpers.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

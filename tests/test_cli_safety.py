@@ -15,9 +15,9 @@ from hostile import Hostile
 from PIL import Image
 from test_reliability import HEADER, cli, environment, run_cli, start, stderr_lines, unprivileged
 
-from nst_helpers.cli import main
-from nst_helpers.errors import NSTError
-from nst_helpers.settings import Settings
+from nst_helpers.cli.main import main
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.settings import Settings
 
 
 def one_line(done: subprocess.CompletedProcess) -> str:

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from nst_helpers import compare
-from nst_helpers.baselines import blend, match_histograms, palette_transfer
-from nst_helpers.errors import NSTError
-from nst_helpers.estimate import RunCost
-from nst_helpers.evaluate import make_judge
-from nst_helpers.losses import layer_temperatures, smooth_features
-from nst_helpers.optimize import stylize
-from nst_helpers.run import prepare_run
-from nst_helpers.settings import Settings
-from nst_helpers.weights import OFFLINE_VGG16
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.losses import layer_temperatures, smooth_features
+from nst_helpers.core.optimize import stylize
+from nst_helpers.core.prepare import prepare_run
+from nst_helpers.core.settings import Settings
+from nst_helpers.core.weights import OFFLINE_VGG16
+from nst_helpers.experiments import compare
+from nst_helpers.experiments.baselines import blend, match_histograms, palette_transfer
+from nst_helpers.experiments.judge import make_judge
+from nst_helpers.plumbing.estimate import RunCost
 
 TINY = Settings(max_dim=64, steps=4, seed=0)
 
@@ -198,8 +198,8 @@ def test_baselines(photo, texture):
 
 
 def test_judged_baselines_bring_colors_but_not_texture(judge):
-    from nst_helpers.evaluate import judge_pair, palette_distance
-    from nst_helpers.images import load_image
+    from nst_helpers.core.images import load_image
+    from nst_helpers.experiments.judge import judge_pair, palette_distance
 
     content, style = load_image("chelsea", 128), load_image("swirls", 128)
     table = compare.judge_images(

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from test_cli import fails, stylize_args
 
-from nst_helpers.color import luminance_pair, match_color, to_yiq, with_content_colors
-from nst_helpers.errors import NSTError
-from nst_helpers.images import load_image
-from nst_helpers.optimize import stylize
-from nst_helpers.presets import PRESETS, apply_preset
-from nst_helpers.run import prepare_run
+from nst_helpers.controls.presets import PRESETS, apply_preset
+from nst_helpers.core.color import luminance_pair, match_color, to_yiq, with_content_colors
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.images import load_image
+from nst_helpers.core.optimize import stylize
+from nst_helpers.core.prepare import prepare_run
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_presets_reproduce_their_sources_choices():
 
 
 def test_the_command_line_takes_a_preset_and_lets_options_win(tmp_path, capsys):
-    from nst_helpers.cli import main
+    from nst_helpers.cli.main import main
 
     out = tmp_path / "paper.png"
     argv = stylize_args("chelsea", "swirls", out, "--preset", "gatys2016", "--arch", "vgg16")
@@ -119,7 +119,7 @@ def test_the_command_line_takes_a_preset_and_lets_options_win(tmp_path, capsys):
 
 
 def test_the_command_line_blends_two_styles(tmp_path):
-    from nst_helpers.cli import main
+    from nst_helpers.cli.main import main
 
     out = tmp_path / "two.png"
     argv = ["stylize", "chelsea", "swirls", "hubble", "-o", str(out), "--style-weights", "0.7,0.3"]
@@ -145,8 +145,8 @@ def test_bad_control_flags_are_one_line(tmp_path, capsys, extra, match):
 
 
 def test_time_to_quality_on_a_tiny_pair():
-    from nst_helpers.settings import DEFAULTS
-    from nst_helpers.time_to_quality import Method, reference_settings, time_to_quality
+    from nst_helpers.core.settings import DEFAULTS
+    from nst_helpers.experiments.time_to_quality import Method, reference_settings, time_to_quality
 
     settings = reference_settings(
         DEFAULTS.updated(architecture="vgg16", weights="offline-vgg16"), 64, 10

@@ -13,8 +13,12 @@ from dataclasses import replace
 import pytest
 from hostile import PHOTO
 
-from nst_helpers import downloads, weights
-from nst_helpers.downloads import (
+from nst_helpers.core import weights
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.images import check_image_file, load_image
+from nst_helpers.core.sources import fetch_url
+from nst_helpers.plumbing import downloads
+from nst_helpers.plumbing.downloads import (
     IMAGE_DOWNLOADS,
     FetchPolicy,
     address_kind,
@@ -24,9 +28,6 @@ from nst_helpers.downloads import (
     download,
     redirect_url,
 )
-from nst_helpers.errors import NSTError
-from nst_helpers.images import check_image_file, load_image
-from nst_helpers.sources import fetch_url
 
 NAMES = {  # what a made-up resolver answers: no name is ever looked up on the network here
     "photos.example": ["93.184.216.34"],

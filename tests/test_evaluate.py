@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers.evaluate import (
+from nst_helpers.core.images import load_image
+from nst_helpers.core.patches import shuffle_patches
+from nst_helpers.experiments.judge import (
     JUDGE_STYLE_LAYERS,
     edge_structure,
     judge_result,
     make_judge,
     palette_distance,
 )
-from nst_helpers.images import load_image
-from nst_helpers.patches import shuffle_patches
 
 
 @pytest.fixture(scope="module")

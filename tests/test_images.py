@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_helpers.errors import NSTError
-from nst_helpers.images import MIN_SIDE, load_image, resize_long_side, save_image, to_rgb
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.images import MIN_SIDE, load_image, resize_long_side, save_image, to_rgb
 
 
 def gradient(width: int = 80, height: int = 60) -> Image.Image:
@@ -186,7 +186,7 @@ def test_url_offline_names_the_url():
 
 
 def test_shuffle_patches_keeps_pixels_and_moves_them():
-    from nst_helpers.patches import shuffle_patches
+    from nst_helpers.core.patches import shuffle_patches
 
     image = np.random.default_rng(0).random((1, 36, 50, 3)).astype(np.float32)
     shuffled = shuffle_patches(image, 8)

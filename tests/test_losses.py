@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers.errors import NSTError
-from nst_helpers.losses import (
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.losses import (
     content_loss,
     gram_matrix,
     style_loss,
@@ -91,9 +91,9 @@ def test_balanced_style_layers_each_take_a_share_and_equal_weights_drown_the_dee
     """chelsea against swirls with the offline VGG16 at 128 px, the photo as the image: with the
     "relative" balance every one of the five layers holds 10% to 35% of the style loss; with "equal"
     weights block5_conv1 holds under 0.1% of it."""
-    from nst_helpers.images import load_image
-    from nst_helpers.losses import style_layer_weights, style_terms
-    from nst_helpers.run import prepare_run
+    from nst_helpers.core.images import load_image
+    from nst_helpers.core.losses import style_layer_weights, style_terms
+    from nst_helpers.core.prepare import prepare_run
 
     run = prepare_run(architecture="vgg16", weights="offline-vgg16", precision="float32")
     layers = run.settings.style_layers
@@ -113,7 +113,7 @@ def test_balanced_style_layers_each_take_a_share_and_equal_weights_drown_the_dee
 
 
 def test_style_layer_weights_check_their_inputs(features):
-    from nst_helpers.losses import style_layer_weights
+    from nst_helpers.core.losses import style_layer_weights
 
     targets = {"a": gram_matrix(features), "b": gram_matrix(2 * features)}
     equal = style_layer_weights(targets, "equal")

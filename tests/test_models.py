@@ -6,10 +6,10 @@ import h5py
 import numpy as np
 import pytest
 
-from nst_helpers.architectures import ARCHITECTURES, get_architecture
-from nst_helpers.errors import NSTError
-from nst_helpers.models import build_extractor
-from nst_helpers.weights import (
+from nst_helpers.core.architectures import ARCHITECTURES, get_architecture
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.models import build_extractor
+from nst_helpers.core.weights import (
     OFFLINE_VGG16,
     choose_weights,
     fetch_imagenet_weights,
@@ -70,7 +70,7 @@ def test_extractor_returns_the_named_layers_with_expected_shapes(name):
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_every_architecture_runs_a_step_with_random_weights(name, photo, texture):
-    from nst_helpers.optimize import stylize
+    from nst_helpers.core.optimize import stylize
 
     size = max(96, get_architecture(name).min_side * 2)
     result = stylize(
@@ -92,7 +92,7 @@ def test_registry_names_hold_however_many_models_were_built_before():
 
 
 def test_inception_needs_its_minimum_side_and_says_so(photo, texture):
-    from nst_helpers.optimize import stylize
+    from nst_helpers.core.optimize import stylize
 
     arch = get_architecture("inception_v3")
     extractor = build_extractor(arch, weights=None)
@@ -225,13 +225,13 @@ def test_auto_falls_back_to_offline_vgg16_and_says_so():
     ],
 )
 def test_receptive_fields_match_the_published_values(name, layer, expected):
-    from nst_helpers.models import build_backbone, receptive_field
+    from nst_helpers.core.models import build_backbone, receptive_field
 
     assert receptive_field(build_backbone(name, None), layer) == expected
 
 
 def test_receptive_field_of_an_unknown_layer():
-    from nst_helpers.models import build_backbone, receptive_field
+    from nst_helpers.core.models import build_backbone, receptive_field
 
     with pytest.raises(NSTError, match="unknown layer 'conv9'"):
         receptive_field(build_backbone("vgg16", None), "conv9")

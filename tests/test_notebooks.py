@@ -206,10 +206,10 @@ def test_nbval_catches_a_failing_cell(tmp_path):
     broken = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
-                "from nst_helpers.environment import show_errors_in_one_line\nshow_errors_in_one_line()"
+                "from nst_helpers.core.setup import show_errors_in_one_line\nshow_errors_in_one_line()"
             ),
             nbformat.v4.new_code_cell(
-                "from nst_helpers.images import load_image\nload_image('missing.png')"
+                "from nst_helpers.core.images import load_image\nload_image('missing.png')"
             ),
         ]
     )
@@ -233,7 +233,7 @@ def taught_functions() -> dict[str, object]:
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers import losses
+    from nst_helpers.core import losses
 
     namespace: dict[str, object] = {
         "tf": tf,
@@ -254,8 +254,10 @@ def test_taught_functions_agree_with_the_package():
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers import color, compare, losses, patches, playground, preprocessing
-    from nst_helpers.settings import Settings
+    from nst_helpers.core import color, losses, patches, preprocessing
+    from nst_helpers.core.settings import Settings
+    from nst_helpers.experiments import compare
+    from nst_helpers.page import requests as playground
 
     taught = taught_functions()
     terms = {"total": 10.0, "content": 1.0, "style": 2.0, "tv": 3.0}
@@ -311,7 +313,7 @@ def test_taught_functions_agree_with_the_package():
             patches.shuffle_patches(image, 8, seed=3),
         ),
     }
-    from nst_helpers.models import build_backbone, build_extractor
+    from nst_helpers.core.models import build_backbone, build_extractor
 
     backbone = build_backbone("vgg16", None)
     layers = ["block3_conv1", "block1_conv1"]

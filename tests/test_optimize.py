@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nst_helpers.errors import NSTError
-from nst_helpers.losses import content_loss
-from nst_helpers.optimize import stylize
-from nst_helpers.run import prepare_run
-from nst_helpers.settings import Settings
-from nst_helpers.weights import OFFLINE_VGG16
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.losses import content_loss
+from nst_helpers.core.optimize import stylize
+from nst_helpers.core.prepare import prepare_run
+from nst_helpers.core.settings import Settings
+from nst_helpers.core.weights import OFFLINE_VGG16
 
 LAYERS = dict(content_layers=("block2_conv2",), style_layers=("block1_conv1", "block2_conv1"))
 
@@ -68,8 +68,8 @@ def test_initializations(photo, texture, small_run, init):
 
 
 def test_the_default_start_is_the_photo_in_the_paintings_colours():
-    from nst_helpers.images import load_image
-    from nst_helpers.optimize import initial_image
+    from nst_helpers.core.images import load_image
+    from nst_helpers.core.optimize import initial_image
 
     photo, painting = load_image("chelsea", 96), load_image("swirls", 96)
     start = initial_image(tf.constant(photo), tf.constant(painting), "recolored", 0).numpy()
@@ -101,8 +101,8 @@ def test_a_default_run_settles_instead_of_oscillating():
     """The defaults (Adam with beta_1 0.9 and a cosine learning rate, from the recoloured photo) on
     a tiny shipped pair with the offline VGG16: the loss falls and stays down. The earlier defaults
     (preset course_2026_11) rise again on this pair: 20 windows here."""
-    from nst_helpers.images import load_image
-    from nst_helpers.presets import PRESETS
+    from nst_helpers.controls.presets import PRESETS
+    from nst_helpers.core.images import load_image
 
     content, style = load_image("coffee", 64), load_image("ihc", 64)
     run = prepare_run(weights=OFFLINE_VGG16, architecture="vgg16", max_dim=64)
@@ -143,7 +143,7 @@ def test_auto_weights_fall_back_to_offline_vgg16(photo, texture, capsys):
 
 
 def test_notebook_progress_updates_one_image_in_place(photo, texture, small_run, capsys):
-    from nst_helpers.progress import NotebookProgress
+    from nst_helpers.core.progress import NotebookProgress
 
     progress = NotebookProgress(total_steps=4)
     run(photo, texture, small_run, steps=4, callback=progress, callback_every=2)
@@ -190,7 +190,7 @@ def test_mixed_precision_runs_in_every_mode_close_to_float32(photo, texture, mod
 
 
 def test_the_quality_check_of_make_bench_compares_the_two_precisions():
-    from nst_helpers.bench_timing import quality_check
+    from nst_helpers.experiments.benchmark.timing import quality_check
 
     check = quality_check(64, 3)
     assert check["policy"] in ("mixed_bfloat16", "mixed_float16")
@@ -209,7 +209,7 @@ def test_the_quality_check_of_make_bench_compares_the_two_precisions():
     ],
 )
 def test_auto_precision_picks_bfloat16_only_with_amx(monkeypatch, flags, expected):
-    from nst_helpers import precision
+    from nst_helpers.core import precision
 
     monkeypatch.setattr(precision, "gpu_compute_capabilities", lambda: [])
     monkeypatch.setattr(precision, "cpu_flags", lambda: set(flags))
@@ -222,7 +222,7 @@ def test_auto_precision_picks_bfloat16_only_with_amx(monkeypatch, flags, expecte
 
 
 def test_auto_precision_on_gpus_needs_tensor_cores(monkeypatch):
-    from nst_helpers import precision
+    from nst_helpers.core import precision
 
     monkeypatch.setattr(precision, "gpu_compute_capabilities", lambda: [(7, 5)])
     assert precision.choose_policy("auto")[0] == "mixed_float16"
@@ -272,7 +272,7 @@ def test_settings_out_of_range(overrides, match):
 
 def test_real_stylization_with_offline_vgg16():
     """A few dozen steps with trained features: style loss falls far, content stays recognizable."""
-    from nst_helpers.images import load_image
+    from nst_helpers.core.images import load_image
 
     content = load_image("chelsea", max_dim=128)
     style = load_image("swirls", max_dim=128)

@@ -47,7 +47,7 @@ def page_url(place):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADIO_TEMP_DIR", str(place / "gradio"))
         patch.setattr(tempfile, "tempdir", str(place / "tmp"))
-        from nst_helpers.app import build_app, launch_app
+        from nst_helpers.page.app import build_app, launch_app
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -285,7 +285,7 @@ def test_a_redirect_from_outside_to_inside_is_refused(client, internal, outside,
 @pytest.fixture
 def short_limit(monkeypatch):
     """The page's download time limit shortened to 5 s for the test (30 s in use)."""
-    from nst_helpers import playground
+    from nst_helpers.page import requests as playground
 
     monkeypatch.setattr(
         playground, "IMAGE_DOWNLOADS", playground.IMAGE_DOWNLOADS.__class__(40_000_000, 5.0)
@@ -350,7 +350,7 @@ def test_a_closed_tab_stops_its_run(page_url):
     import http.client
     import json
 
-    from nst_helpers import app
+    from nst_helpers.page import app
 
     host, port = page_url.split("//")[1].strip("/").split(":")
     join = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -459,7 +459,7 @@ def test_a_closed_tab_that_was_waiting_gives_its_place_back(page_url, client, tm
 
 
 def test_a_run_ends_at_the_pages_time_limit(client, monkeypatch):
-    from nst_helpers import playground
+    from nst_helpers.page import requests as playground
 
     monkeypatch.setattr(playground, "MAX_RUN_SECONDS", 2.0)
     _, status, files = run(client, steps=10_000)
@@ -478,7 +478,7 @@ def test_an_image_by_url_over_the_pixel_limit_is_refused_from_its_header(
 def test_uploads_beyond_a_visitors_quota_are_refused(page_url, monkeypatch):
     import httpx
 
-    from nst_helpers import app
+    from nst_helpers.page import app
 
     monkeypatch.setattr(app, "UPLOAD_QUOTA_BYTES", 1_000_000)
     url = f"{page_url}gradio_api/upload"

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from nst_helpers.architectures import ARCHITECTURES
-from nst_helpers.errors import NSTError
-from nst_helpers.preprocessing import deprocess, preprocess
+from nst_helpers.core.architectures import ARCHITECTURES
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.preprocessing import deprocess, preprocess
 
 KERAS_PREPROCESS = {
     "vgg16": keras.applications.vgg16.preprocess_input,

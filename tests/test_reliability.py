@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_helpers.cli import main
-from nst_helpers.errors import NSTError
+from nst_helpers.cli.main import main
+from nst_helpers.core.errors import NSTError
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "steps, step mode"  # printed once the model is built, just before the loop
@@ -239,7 +239,7 @@ def test_outputs_follow_the_umask(pictures, tmp_path, umask, expected):
 
 
 def test_replacing_a_file_keeps_its_mode(tmp_path):
-    from nst_helpers.images import save_image
+    from nst_helpers.core.images import save_image
 
     path = tmp_path / "shared.png"
     save_image(np.zeros((1, 40, 40, 3), np.float32), path)
@@ -271,8 +271,8 @@ def test_a_signal_writes_the_best_image_so_far_and_its_record(pictures, tmp_path
 
 def test_a_signal_during_the_loop_stops_it_between_two_steps(photo, texture):
     """No exception is raised inside TensorFlow's code: the loop sees the signal at its next step."""
-    from nst_helpers.optimize import stylize
-    from nst_helpers.signals import stop_on_signals
+    from nst_helpers.core.optimize import stylize
+    from nst_helpers.plumbing.signals import stop_on_signals
 
     def send(step, image, losses):
         if step == 2:
@@ -315,7 +315,7 @@ def test_a_signal_before_the_loop_writes_nothing_and_says_so(pictures, tmp_path)
 
 
 def test_a_write_interrupted_midway_leaves_the_old_file_and_no_temporary_file(tmp_path):
-    from nst_helpers.files import write_atomically
+    from nst_helpers.plumbing.files import write_atomically
 
     path = tmp_path / "result.png"
     path.write_bytes(b"old")
@@ -359,7 +359,7 @@ def test_an_elongated_image_is_refused_with_the_size_the_network_would_see(
 
 
 def test_images_are_not_enlarged_unless_asked(capsys, tmp_path):
-    from nst_helpers.images import load_image
+    from nst_helpers.core.images import load_image
 
     assert load_image("chelsea", 3000).shape == (1, 300, 451, 3)
     assert load_image("chelsea", 902, upscale=True).shape == (1, 600, 902, 3)
@@ -389,8 +389,8 @@ def test_images_are_not_enlarged_unless_asked(capsys, tmp_path):
 
 def test_flops_are_counted_from_the_layer_shapes():
     """VGG16's 13 convolutions at 224 x 224 px: 15.35 G multiply-adds, 30.7 GFLOP (Simonyan & Zisserman)."""
-    from nst_helpers.estimate import graph_cost
-    from nst_helpers.models import build_extractor
+    from nst_helpers.core.models import build_extractor
+    from nst_helpers.plumbing.estimate import graph_cost
 
     extractor = build_extractor("vgg16", ["block5_conv3"], weights=None)
     gflop, output_gib = graph_cost(extractor, 224, 224)
@@ -400,7 +400,7 @@ def test_flops_are_counted_from_the_layer_shapes():
 
 
 def test_a_run_too_large_for_memory_is_refused_and_a_slow_one_announced():
-    from nst_helpers.estimate import RunCost, check_run_cost
+    from nst_helpers.plumbing.estimate import RunCost, check_run_cost
 
     fits = RunCost(
         gflop_per_step=10, seconds_per_step=0.1, memory_gib=2, available_gib=20, machine_gflops=100
@@ -433,7 +433,7 @@ def test_a_run_too_large_for_memory_is_refused_and_a_slow_one_announced():
 
 
 def test_stylize_accepts_what_a_notebook_user_passes():
-    from nst_helpers.optimize import stylize
+    from nst_helpers.core.optimize import stylize
 
     rng = np.random.default_rng(0)
     uint8_photo = (rng.random((40, 56, 3)) * 255).astype(np.uint8)  # no batch axis, 0-255
@@ -471,7 +471,7 @@ def test_stylize_accepts_what_a_notebook_user_passes():
     ],
 )
 def test_stylize_says_what_is_wrong_with_an_input_in_one_line(array, match):
-    from nst_helpers.optimize import stylize
+    from nst_helpers.core.optimize import stylize
 
     with pytest.raises(NSTError) as exc:
         stylize(array, np.zeros((40, 40, 3), np.uint8), architecture="vgg16", weights=None, steps=1)
@@ -479,7 +479,7 @@ def test_stylize_says_what_is_wrong_with_an_input_in_one_line(array, match):
 
 
 def test_load_image_takes_pil_images_and_arrays():
-    from nst_helpers.images import load_image
+    from nst_helpers.core.images import load_image
 
     pil = Image.new("RGBA", (80, 60), (255, 0, 0, 0))
     assert (
@@ -507,7 +507,7 @@ def test_an_unreadable_file_is_called_unreadable(pictures, tmp_path):
 
 
 def test_a_large_real_photo_is_not_called_a_decompression_bomb(tmp_path):
-    from nst_helpers.images import load_image
+    from nst_helpers.core.images import load_image
 
     path = tmp_path / "95mp.png"
     Image.new("1", (9800, 9700), 1).save(
@@ -517,7 +517,7 @@ def test_a_large_real_photo_is_not_called_a_decompression_bomb(tmp_path):
 
 
 def test_a_float_image_with_nan_pixels_is_refused(tmp_path):
-    from nst_helpers.images import load_image
+    from nst_helpers.core.images import load_image
 
     values = np.full((40, 40), 0.5, np.float32)
     values[3, 3] = np.nan

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from test_notebooks import NO_NETWORK, TINY
 
-from nst_helpers import reproduce
-from nst_helpers.errors import NSTError
+from nst_helpers.core.errors import NSTError
+from nst_helpers.experiments import reproduce
 
 matplotlib.use("Agg")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nst_helpers.errors import NSTError
+from nst_helpers.core.errors import NSTError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -25,7 +25,8 @@ def test_one_command_line_run_checks_its_settings_once_and_seeds_once(
 ):
     import keras
 
-    from nst_helpers import cli, settings
+    from nst_helpers.cli.main import main as cli
+    from nst_helpers.core import settings
 
     counts = {"checks": 0, "seeds": 0}
     validate, seed = settings.Settings._validated, keras.utils.set_random_seed
@@ -58,15 +59,15 @@ def test_one_command_line_run_checks_its_settings_once_and_seeds_once(
 
 
 def test_the_parser_takes_its_defaults_from_the_one_place():
-    from nst_helpers.cli import build_parser, settings_from
-    from nst_helpers.settings import DEFAULTS
+    from nst_helpers.cli.main import build_parser, settings_from
+    from nst_helpers.core.settings import DEFAULTS
 
     args = build_parser().parse_args(["stylize", "a.png", "b.png", "-o", "o.png"])
     assert asdict(settings_from(args)) == asdict(DEFAULTS)
 
 
 def test_a_prepared_run_carries_everything_and_nothing_is_stuck_on_the_model():
-    from nst_helpers.run import prepare_run
+    from nst_helpers.core.prepare import prepare_run
 
     run = prepare_run(
         architecture="vgg16", weights=None, precision="float32", style_layers=("block1_conv1",)
@@ -178,7 +179,7 @@ def test_a_plain_install_outside_the_clone_finds_the_images(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert (target / "nst_images" / "content" / "chelsea.png").is_file()
     check = (
-        "import nst_helpers.sources as s, nst_helpers.images as i; print(s.images_dir()); "
+        "import nst_helpers.core.sources as s, nst_helpers.core.images as i; print(s.images_dir()); "
         "print(i.load_image('chelsea', 64).shape)"
     )
     done = subprocess.run(
@@ -197,10 +198,10 @@ def test_a_plain_install_outside_the_clone_finds_the_images(tmp_path):
 def test_the_hand_written_loop_of_notebook_05_agrees_with_stylize(photo, texture):
     from test_notebooks import taught_functions
 
-    from nst_helpers.color import match_color
-    from nst_helpers.losses import gram_matrix, style_layer_weights
-    from nst_helpers.optimize import stylize
-    from nst_helpers.run import prepare_run
+    from nst_helpers.core.color import match_color
+    from nst_helpers.core.losses import gram_matrix, style_layer_weights
+    from nst_helpers.core.optimize import stylize
+    from nst_helpers.core.prepare import prepare_run
 
     run = prepare_run(
         architecture="vgg16",

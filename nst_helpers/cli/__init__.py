@@ -1,0 +1,1 @@
+"""The command line: python -m nst_helpers (make demo)."""

@@ -1,0 +1,357 @@
+"""Reading, converting, resizing and saving images (taught in notebooks 01 and 02).
+
+Images travel through the course as float32 NumPy arrays of shape ``(1, height, width, 3)``:
+a batch of one RGB image with values in [0, 1]. :func:`load_image` makes one from whatever a user
+naturally has (a path, a shipped name, a URL, a Pillow image, an array in [0, 1] or 0-255, with or
+without the batch axis) or says in one line what is wrong. This module needs only Pillow and
+NumPy, so the command line can check its inputs before it imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import stat
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from nst_helpers.core.errors import NSTError, shown
+from nst_helpers.core.settings import DEFAULTS
+from nst_helpers.core.sources import fetch_url, is_url, resolve_image
+from nst_helpers.plumbing.files import write_atomically
+
+MIN_SIDE = 32
+"""Smallest side the network may see: the deepest VGG layers need at least a few pixels to look at."""
+
+MAX_PIXELS = 100_000_000
+"""Largest image accepted (width times height), above any camera's, to refuse decompression bombs."""
+
+SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+
+
+@contextlib.contextmanager
+def _project_pixel_limit() -> Iterator[None]:
+    """Let :data:`MAX_PIXELS` decide which images are too large, not Pillow's lower default limit."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
+def _gray_to_rgb(gray: np.ndarray, scale: float) -> Image.Image:
+    gray8 = np.clip(np.round(gray / scale * 255.0), 0, 255).astype(np.uint8)
+    return Image.fromarray(gray8, "L").convert("RGB")
+
+
+def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
+    """Convert any Pillow mode to 8-bit RGB: transparency is composited on white, 16-bit is scaled."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode in SIXTEEN_BIT_MODES or mode == "F":
+        gray = np.asarray(image, dtype=np.float64)
+        if not np.isfinite(gray).all():
+            raise NSTError(
+                f"{name} has NaN or infinite pixels; export it again as an 8-bit PNG or JPEG"
+            )
+        if mode == "F":
+            scale = 1.0 if gray.max(initial=0) <= 1.0 else 255.0
+        else:
+            scale = 65535.0 if mode.startswith("I;16") or gray.max(initial=0) > 255 else 255.0
+        return _gray_to_rgb(gray, scale)
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")  # L, 1, P, CMYK, YCbCr, LAB, HSV
+
+
+def regular_file(path: Path, what: str = "image") -> Path:
+    """``path`` if it is a regular file, else a one-line ``NSTError`` (missing, a folder, a FIFO or a
+    device such as /dev/stdin, which would hang or never end, or a folder that may not be searched)."""
+    try:
+        mode = path.stat().st_mode
+    except PermissionError:
+        raise NSTError(
+            f"cannot read {shown(path)}: permission denied; check the permissions of the file and "
+            "its folders"
+        ) from None
+    except FileNotFoundError:
+        raise NSTError(
+            f"{what} not found: {shown(path)}; check the path (or use a shipped image, see "
+            "images/README.md)"
+        ) from None
+    except OSError as exc:
+        raise NSTError(f"cannot use {shown(path)}: {exc.strerror or exc}; check the path") from None
+    if stat.S_ISDIR(mode):
+        raise NSTError(f"{shown(path)} is a folder, not an {what}; name a file inside it")
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        )
+        raise NSTError(
+            f"{shown(path)} is {kind}, not an {what} file; save the {what} to a file first"
+        )
+    return path
+
+
+def open_image(source: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError``.
+
+    Only regular files are opened, and one that declares more than ``max_pixels`` is refused before
+    it is decoded.
+    """
+    path = fetch_url(str(source), check=check_image_file) if is_url(source) else Path(source)
+    name = shown(path)
+    regular_file(path)
+    try:
+        with _project_pixel_limit(), Image.open(path) as opened:
+            width, height = opened.size
+            if width * height > max_pixels:
+                bomb = " (a decompression bomb?)" if max_pixels >= MAX_PIXELS else ""
+                raise NSTError(
+                    f"{name} is {width}x{height} px ({width * height / 1e6:.0f} megapixels), over the "
+                    f"{max_pixels / 1e6:g}-megapixel limit{bomb}; shrink it first"
+                )
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except PermissionError:
+        raise NSTError(
+            f"cannot read {name}: permission denied; check its permissions or copy it somewhere readable"
+        ) from None
+    except UnidentifiedImageError:
+        raise NSTError(f"{name} is not an image Pillow can read; use a PNG or JPEG file") from None
+    except MemoryError:
+        raise NSTError(
+            f"{name} is too large to decode in the memory left; shrink it first"
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise NSTError(
+            f"{name} is damaged or truncated ({exc}); export it again or use another file"
+        ) from None
+    return to_rgb(image, name)
+
+
+def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise a one-line ``NSTError`` unless ``path`` is an image Pillow can read whole, of at most
+    ``max_pixels`` (judged from its header, before decoding): a download's check before it is kept."""
+    try:
+        with _project_pixel_limit(), Image.open(path) as opened:
+            width, height = opened.size
+            if width * height > max_pixels:
+                raise NSTError(
+                    f"it is {width}x{height} px, over the {max_pixels / 1e6:g}-megapixel limit"
+                )
+            opened.load()
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
+        raise NSTError(f"it is not a whole image Pillow can read ({type(exc).__name__})") from None
+
+
+def fitted_size(
+    size: tuple[int, int],
+    max_dim: int | None,
+    upscale: bool = False,
+    name: str = "the image",
+    min_side: int = MIN_SIDE,
+) -> tuple[int, int]:
+    """The (width, height) the network will see: the long side at ``max_dim``, never enlarged unless
+    ``upscale``. Raises a one-line ``NSTError`` if the short side would be under ``min_side``
+    (:data:`MIN_SIDE`, or an architecture's larger ``min_side``)."""
+    width, height = size
+    scale = 1.0 if max_dim is None else max_dim / max(width, height)
+    if not upscale:
+        scale = min(scale, 1.0)
+    new = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if min(new) < min_side:
+        if min(width, height) < min_side:
+            advice = "use a larger image"
+        else:
+            needed = math.ceil(min_side * max(width, height) / min(width, height))
+            advice = f"use max_dim {needed} or more, or crop it to a less elongated shape"
+        raise NSTError(
+            f"{name} is {width}x{height} px, so the network would see {new[0]}x{new[1]} px: each side must "
+            f"be at least {min_side} px; {advice}"
+        )
+    return new
+
+
+def resize_long_side(
+    image: Image.Image,
+    max_dim: int | None,
+    upscale: bool = False,
+    name: str = "the image",
+    min_side: int = MIN_SIDE,
+) -> Image.Image:
+    """Resize so that the long side is ``max_dim`` pixels (never enlarged unless ``upscale``), keeping the
+    aspect ratio; None keeps the size."""
+    new_size = fitted_size(image.size, max_dim, upscale, name, min_side)
+    if new_size == image.size:
+        return image
+    return image.resize(new_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
+    """An array (NumPy, a tensor, nested lists) as a float32 ``(1, H, W, 3)`` batch in [0, 1].
+
+    Accepts ``(H, W)``, ``(H, W, 1|3|4)`` and a batch of one of those; uint8 (0-255), uint16, bool and
+    floats in [0, 1]. Anything else is a one-line ``NSTError`` about its shape, range or finiteness.
+    """
+    try:
+        values = np.asarray(array)
+    except Exception:
+        raise NSTError(
+            f"{name} of type {type(array).__name__} is not an image; pass a path, a PIL image or an array"
+        ) from None
+    if values.dtype == object or values.dtype.kind not in "biuf":
+        raise NSTError(
+            f"{name} has dtype {values.dtype}; pass numbers (uint8 0-255 or floats in [0, 1])"
+        )
+    shape = values.shape
+    if values.ndim == 4:
+        if shape[0] != 1:
+            raise NSTError(
+                f"{name} is a batch of {shape[0]} images {shape}; pass one image, such as image[:1]"
+            )
+        values = values[0]
+    if values.ndim == 2:
+        values = values[..., np.newaxis]
+    if values.ndim != 3 or values.shape[-1] not in (1, 3, 4):
+        hint = (
+            " (channels first? use np.moveaxis(image, 0, -1))"
+            if values.ndim == 3 and values.shape[0] in (1, 3, 4)
+            else ""
+        )
+        raise NSTError(f"{name} has shape {shape}; pass (H, W), (H, W, 3) or (1, H, W, 3){hint}")
+    kind = values.dtype.kind
+    if kind == "f":
+        values = values.astype(np.float32)
+        if not np.isfinite(values).all():
+            raise NSTError(
+                f"{name} has NaN or infinite values; replace them (np.nan_to_num) before passing it"
+            )
+        low, high = float(values.min(initial=np.inf)), float(values.max(initial=-np.inf))
+        if low < -1e-3 or high > 1 + 1e-3:
+            raise NSTError(
+                f"{name} has float values from {low:g} to {high:g}; pass floats in [0, 1] (divide 0-255 values "
+                "by 255) or a uint8 array"
+            )
+        values = np.clip(values, 0.0, 1.0)
+    elif kind == "b":
+        values = values.astype(np.float32)
+    else:
+        top = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(values.dtype)
+        if top is None:
+            low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
+            if low < 0 or high > 255:
+                raise NSTError(
+                    f"{name} has integer values from {low} to {high}; pass 0-255 values as uint8"
+                )
+            top = 255.0
+        values = values.astype(np.float32) / top
+    if values.shape[-1] == 1:
+        values = np.repeat(values, 3, axis=-1)
+    elif values.shape[-1] == 4:  # composite on white, as for transparent files
+        alpha = values[..., 3:]
+        values = values[..., :3] * alpha + (1.0 - alpha)
+    return values[np.newaxis].astype(np.float32)
+
+
+def resize_batch(
+    batch: np.ndarray,
+    max_dim: int | None,
+    upscale: bool = False,
+    name: str = "the array",
+    min_side: int = MIN_SIDE,
+) -> np.ndarray:
+    """Resize a ``(1, H, W, 3)`` float batch like :func:`resize_long_side` (Lanczos, per channel, in float)."""
+    height, width = batch.shape[1:3]
+    new_size = fitted_size((width, height), max_dim, upscale, name, min_side)
+    if new_size == (width, height):
+        return batch
+    channels = [
+        np.asarray(
+            Image.fromarray(batch[0, ..., c], "F").resize(new_size, Image.Resampling.LANCZOS)
+        )
+        for c in range(3)
+    ]
+    return np.clip(np.stack(channels, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
+
+
+def load_image(
+    source: Any,
+    max_dim: int | None = DEFAULTS.max_dim,
+    upscale: bool = False,
+    min_side: int = MIN_SIDE,
+    max_pixels: int = MAX_PIXELS,
+) -> np.ndarray:
+    """Anything image-like as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
+
+    ``source``: a path, a shipped image or painting name, a URL, a Pillow image, or an array
+    (see :func:`array_to_batch`). EXIF orientation is honoured, every mode becomes RGB, and the long
+    side becomes ``max_dim`` (None: kept), never enlarged unless ``upscale``; a short side under
+    ``min_side`` is a one-line error, and so is a file over ``max_pixels``.
+    """
+    if isinstance(source, Image.Image):
+        name = "the PIL image"
+        image = to_rgb(ImageOps.exif_transpose(source), name)
+        return (
+            np.asarray(resize_long_side(image, max_dim, upscale, name, min_side), np.float32)[
+                np.newaxis
+            ]
+            / 255.0
+        )
+    if isinstance(source, (str, os.PathLike)):
+        location = resolve_image(source)
+        image = open_image(location, max_pixels)
+        return (
+            np.asarray(
+                resize_long_side(image, max_dim, upscale, str(location), min_side), np.float32
+            )[np.newaxis]
+            / 255.0
+        )
+    return resize_batch(array_to_batch(source), max_dim, upscale, "the array", min_side)
+
+
+def to_uint8(image: Any) -> np.ndarray:
+    """A ``(H, W, 3)`` uint8 array from a batch of one or a single image with values in [0, 1]."""
+    array = np.asarray(image, dtype=np.float32)
+    if array.ndim == 4:
+        if array.shape[0] != 1:
+            raise NSTError(
+                f"expected a batch of one image, got a batch of {array.shape[0]}; pass image[:1]"
+            )
+        array = array[0]
+    if array.ndim != 3 or array.shape[-1] != 3:
+        raise NSTError(f"expected an RGB image of shape (H, W, 3), got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise NSTError(
+            "the image has NaN or infinite pixels; it cannot be saved, rerun with a lower learning rate"
+        )
+    return np.round(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def encoder(image: Any, path: str | os.PathLike, quality: int = 95) -> Any:
+    """A function ``write(file)`` that saves ``image`` (in [0, 1]) in ``path``'s format (PNG or JPEG)."""
+    path = Path(path)
+    fmt = SAVE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise NSTError(f"cannot save {path}: use a .png, .jpg or .jpeg file name")
+    pil = Image.fromarray(to_uint8(image), "RGB")
+    options = {"quality": quality} if fmt == "JPEG" else {}
+    return lambda target: pil.save(target, format=fmt, **options)
+
+
+def save_image(image: Any, path: str | os.PathLike, quality: int = 95) -> Path:
+    """Save an image in [0, 1] as PNG or JPEG (by the file's suffix), atomically: never half-written."""
+    return write_atomically(path, encoder(image, path, quality))

@@ -1,0 +1,162 @@
+"""Gram matrix, content, style and total variation losses (taught in notebook 03).
+
+Normalization, chosen so that the losses do not grow with the image size:
+
+- ``gram_matrix``: G = F^T F / (H W) for a feature map F reshaped to (H W, C): the channel
+  correlations averaged over positions, not summed.
+- content loss: mean over positions and channels of (F - P)^2.
+- style loss of one layer: mean over the C x C entries of (G - A)^2. With Gatys et al.'s
+  unnormalized Gram matrices and their 1 / (4 N^2 M^2) factor, this equals 4 E_l.
+- total variation loss: mean absolute difference between neighboring pixels, across and down.
+
+Features and Gram matrices are computed in float32 whatever the network's compute dtype.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import tensorflow as tf
+
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.settings import STYLE_BALANCES
+
+
+def gram_matrix(features: tf.Tensor) -> tf.Tensor:
+    """(batch, H, W, C) feature maps -> (batch, C, C) Gram matrices, averaged over the H W positions."""
+    features = tf.cast(features, tf.float32)
+    shape = tf.shape(features)
+    positions = tf.cast(shape[1] * shape[2], tf.float32)
+    return tf.einsum("bijc,bijd->bcd", features, features) / positions
+
+
+def smooth_features(features: tf.Tensor, temperature: float | tf.Tensor) -> tf.Tensor:
+    """Wang, Li and Vasconcelos's fix for residual networks (CVPR 2021), taught in notebook 06: a
+    softmax over the channels at each position, at ``temperature`` (in the features' own units),
+    times the number of channels C, so that the mean activation is 1 and the loss weights keep
+    their scale. Residual networks' activations are peaky (a few channels carry nearly
+    everything); the softmax spreads them before the Gram and content losses.
+    """
+    features = tf.cast(features, tf.float32)
+    channels = tf.cast(tf.shape(features)[-1], tf.float32)
+    return tf.nn.softmax(features / temperature, axis=-1) * channels
+
+
+def layer_temperatures(features: Mapping[str, tf.Tensor], temperature: float) -> dict[str, float]:
+    """Each layer's softmax temperature: ``temperature`` times the standard deviation of its
+    activations in ``features`` (the style image's), so that one number fits every layer and network
+    (raw activations differ in scale by a factor of 100 between layers)."""
+    return {
+        name: temperature * max(float(tf.math.reduce_std(tf.cast(f, tf.float32))), 1e-6)
+        for name, f in features.items()
+    }
+
+
+def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """Mean squared difference between a feature map and the content target's."""
+    return tf.reduce_mean(tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32)))
+
+
+def style_layer_weights(
+    targets: Mapping[str, tf.Tensor],
+    balance: str = "relative",
+    layer_weights: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """Each style layer's weight in the style loss (taught in notebook 03).
+
+    ``"equal"``: ``layer_weights`` as given (default 1 / number of layers), as in Gatys et al.; since
+    the layers' Gram matrices differ in size by orders of magnitude, the deep layers then hardly take
+    part. ``"relative"``: each weight is also divided by the mean square of the layer's target Gram
+    matrix, so that every layer's term is a relative error and each layer takes part.
+    """
+    if balance not in STYLE_BALANCES:
+        raise NSTError(
+            f"unknown style balance {balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
+        )
+    weights = (
+        dict(layer_weights)
+        if layer_weights is not None
+        else {name: 1.0 / len(targets) for name in targets}
+    )
+    unknown = set(weights) - set(targets)
+    if unknown:
+        raise NSTError(
+            f"style layer weights name unknown layers {sorted(unknown)}; use {sorted(targets)}"
+        )
+    if balance == "relative":
+        for name in weights:
+            magnitude = float(tf.reduce_mean(tf.square(tf.cast(targets[name], tf.float32))))
+            weights[name] = weights[name] / max(magnitude, 1e-12)
+    return weights
+
+
+def style_terms(
+    grams: Mapping[str, tf.Tensor],
+    targets: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float],
+) -> dict[str, tf.Tensor]:
+    """Each style layer's weighted term: weight times the mean squared difference of Gram matrices."""
+    return {
+        name: weight * tf.reduce_mean(tf.square(grams[name] - targets[name]))
+        for name, weight in layer_weights.items()
+        if weight
+    }
+
+
+def style_loss(
+    grams: Mapping[str, tf.Tensor],
+    targets: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float] | None = None,
+) -> tf.Tensor:
+    """Weighted sum over layers of the mean squared difference between Gram matrices.
+
+    ``layer_weights`` defaults to 1 / number of layers for each layer.
+    """
+    if not targets:
+        raise NSTError("no style layers; name at least one style layer")
+    terms = style_terms(grams, targets, style_layer_weights(targets, "equal", layer_weights))
+    return tf.add_n(list(terms.values())) if terms else tf.constant(0.0)
+
+
+def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
+    """Mean absolute difference between neighboring pixels (across plus down): high for noise."""
+    image = tf.cast(image, tf.float32)
+    across = tf.reduce_mean(tf.abs(image[:, :, 1:, :] - image[:, :, :-1, :]))
+    down = tf.reduce_mean(tf.abs(image[:, 1:, :, :] - image[:, :-1, :, :]))
+    return across + down
+
+
+def total_loss(
+    features: Mapping[str, tf.Tensor],
+    image: tf.Tensor,
+    content_targets: Mapping[str, tf.Tensor],
+    style_targets: Mapping[str, tf.Tensor],
+    content_weight: float,
+    style_weight: float,
+    tv_weight: float,
+    style_layer_weights: Mapping[str, float] | None = None,
+) -> dict[str, tf.Tensor]:
+    """Combine the terms: returns ``{"content", "style", "tv", "total"}``, the first three unweighted,
+    and each style layer's weighted term as ``"style:<layer>"`` (their sum is ``"style"``).
+
+    ``features`` maps layer names to the current image's feature maps; ``content_targets`` maps the
+    content layers to the content image's feature maps and ``style_targets`` the style layers to the
+    style image's Gram matrices. ``style_layer_weights`` defaults to 1 / number of style layers.
+    """
+    content = tf.add_n(
+        [content_loss(features[name], t) for name, t in content_targets.items()]
+    ) / len(content_targets)
+    if style_layer_weights is None:
+        style_layer_weights = {name: 1.0 / len(style_targets) for name in style_targets}
+    grams = {name: gram_matrix(features[name]) for name in style_layer_weights}
+    terms = style_terms(grams, style_targets, style_layer_weights)
+    style = tf.add_n(list(terms.values())) if terms else tf.constant(0.0)
+    tv = total_variation_loss(image)
+    total = content_weight * content + style_weight * style + tv_weight * tv
+    return {
+        "content": content,
+        "style": style,
+        "tv": tv,
+        "total": total,
+        **{f"style:{n}": t for n, t in terms.items()},
+    }

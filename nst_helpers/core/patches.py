@@ -1,0 +1,27 @@
+"""Shuffling an image's patches: style survives it, content does not (taught in notebook 01)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nst_helpers.core.errors import NSTError
+
+
+def shuffle_patches(image: np.ndarray, patch: int, seed: int = 0) -> np.ndarray:
+    """Cut a batch of one into ``patch`` x ``patch`` tiles and shuffle them.
+
+    Arrangement is destroyed, local statistics kept. The image is cropped to a whole number of tiles.
+    """
+    if patch < 1 or patch > min(image.shape[1:3]):
+        raise NSTError(
+            f"patch={patch} must be between 1 and the image's short side ({min(image.shape[1:3])} px)"
+        )
+    h, w = (image.shape[1] // patch) * patch, (image.shape[2] // patch) * patch
+    tiles = (
+        image[0, :h, :w]
+        .reshape(h // patch, patch, w // patch, patch, 3)
+        .swapaxes(1, 2)
+        .reshape(-1, patch, patch, 3)
+    )
+    tiles = tiles[np.random.default_rng(seed).permutation(len(tiles))]
+    return tiles.reshape(h // patch, w // patch, patch, patch, 3).swapaxes(1, 2).reshape(1, h, w, 3)

@@ -1,0 +1,99 @@
+"""Numeric precision of the network's computation (measured in notebook 05 and by ``make bench``).
+
+``"float32"`` everywhere, or ``"mixed"``: the convolutions compute in bfloat16 (on CPUs) or float16
+(on GPUs) while their weights, the image variable, the Gram matrices and the losses stay float32.
+``"auto"`` picks mixed only where it has been measured to pay: CPUs with AMX tile units
+(``amx_bf16``) and GPUs with tensor cores. AVX-512 BF16 alone is not enough: on such a CPU
+(no AMX) ``make bench`` measured mixed bfloat16 slower than float32 (VGG19, 512 px, compiled step:
+1.82 s against 1.27 s), and without any bfloat16 instructions TensorFlow emulates it, many times slower.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+from nst_helpers.core.errors import NSTError
+
+PRECISIONS = ("float32", "mixed", "auto")
+CPU_FAST_BF16_FLAG = "amx_bf16"
+"""The CPU feature under which bfloat16 was measured faster than float32 (Intel AMX tile units)."""
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags as Linux reports them (empty elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_bf16_flags() -> list[str]:
+    """The CPU's bfloat16-related flags (``avx512_bf16``, ``amx_bf16``, ...), for reports."""
+    return sorted(flag for flag in cpu_flags() if "bf16" in flag or flag.startswith("amx"))
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU has AMX (``amx_bf16``), where bfloat16 convolutions beat float32."""
+    return CPU_FAST_BF16_FLAG in cpu_flags()
+
+
+def gpu_compute_capabilities() -> list[tuple[int, int]]:
+    """Compute capability of each GPU TensorFlow sees."""
+    import tensorflow as tf
+
+    capabilities = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        capabilities.append(tuple(details.get("compute_capability", (0, 0))))
+    return capabilities
+
+
+def choose_policy(precision: str) -> tuple[str, str]:
+    """The Keras dtype policy for ``precision`` on this machine, and a sentence saying why."""
+    if precision not in PRECISIONS:
+        raise NSTError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision == "float32":
+        return "float32", "float32 as asked"
+    gpus = gpu_compute_capabilities()
+    if gpus:
+        if min(gpus) >= (7, 0):
+            return (
+                "mixed_float16",
+                f"GPU with tensor cores (compute capability {min(gpus)}): float16 compute",
+            )
+        if precision == "mixed":
+            return (
+                "mixed_float16",
+                f"mixed as asked, but the GPU (compute capability {min(gpus)}) has no tensor cores",
+            )
+        return "float32", f"GPU without tensor cores (compute capability {min(gpus)}): float32"
+    if cpu_has_fast_bf16():
+        return "mixed_bfloat16", "CPU with AMX (amx_bf16): bfloat16 compute"
+    if precision == "mixed":
+        return (
+            "mixed_bfloat16",
+            "mixed as asked, though this CPU has no AMX, where bfloat16 was measured slower",
+        )
+    flags = ", ".join(cpu_bf16_flags()) or "none"
+    return (
+        "float32",
+        f"this CPU has no AMX (bfloat16 flags: {flags}), where bfloat16 was measured slower: float32",
+    )
+
+
+@contextlib.contextmanager
+def dtype_policy(policy: str) -> Iterator[None]:
+    """Build layers under ``policy`` (Keras' global policy), then restore the previous one."""
+    import keras
+
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)

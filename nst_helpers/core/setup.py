@@ -1,0 +1,135 @@
+"""Versions and devices, printed by every notebook's setup cell and recorded by the command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import sys
+import tempfile
+import warnings
+from importlib import metadata
+from typing import Any
+
+from nst_helpers.core.errors import NSTError
+
+
+def package_version(name: str) -> str:
+    """The installed version of a distribution, or 'not installed'."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def versions() -> dict[str, str]:
+    """Python, TensorFlow, Keras, NumPy, Pillow and nst_helpers versions."""
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    from nst_helpers import __version__
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "pillow": package_version("pillow"),
+        "nst_helpers": __version__,
+        "platform": platform.platform(),
+    }
+
+
+def import_tensorflow_quietly(silence_warnings: bool = True) -> None:
+    """Import TensorFlow and find its devices without its start-up lines on the terminal.
+
+    TensorFlow's C++ start-up messages (oneDNN, CUDA drivers, ``cuInit`` on machines without a GPU)
+    are written straight to file descriptor 2 before any log level applies, so they are captured
+    there and dropped; if the import fails, its cause is said in one line. With ``silence_warnings``
+    (the command line, which shows only its own lines) it also quiets TensorFlow's and Keras' later
+    log lines and Python warnings; notebooks keep those.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3" if silence_warnings else "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                import tensorflow as tf
+
+                tf.config.list_physical_devices("GPU")
+                tf.constant(0.0).numpy()  # the first operation initializes the devices (and cuInit)
+            except ImportError as exc:
+                raise NSTError(
+                    f"TensorFlow cannot be imported ({exc}); install it: pip install tensorflow"
+                ) from None
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+    if silence_warnings:
+        tf.get_logger().setLevel(logging.ERROR)
+        logging.getLogger("absl").setLevel(logging.ERROR)
+        warnings.simplefilter("ignore")
+
+
+def gpu_names() -> list[str]:
+    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
+    import tensorflow as tf
+
+    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def show_errors_in_one_line() -> None:
+    """In IPython, show the course's ``NSTError`` as its one-line message instead of a traceback.
+
+    The cell still fails (so papermill and nbval stop there); only the display is shorter.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from nst_helpers.core.errors import NSTError
+
+    def one_line(
+        shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
+    ) -> None:
+        # An error output like any other (so papermill and nbval see the failure), one line long.
+        shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+
+    shell.set_custom_exc((NSTError,), one_line)
+
+
+def print_setup() -> None:
+    """Print versions and the device; warn, with sizes that fit, when there is no GPU.
+
+    Also makes the course's errors show as one line in notebooks (see :func:`show_errors_in_one_line`).
+    """
+    show_errors_in_one_line()
+    info = versions()
+    print(", ".join(f"{k} {v}" for k, v in info.items() if k != "platform"))
+    gpus = gpu_names()
+    if gpus:
+        print(f"GPU: {', '.join(gpus)}")
+    else:
+        print(
+            "WARNING: no GPU found; running on the CPU. Keep images at 256 px or less (notebook 05 picks "
+            "its CPU sizes itself); on Colab choose Runtime > Change runtime type > GPU."
+        )
+
+
+def setup_course() -> Any:
+    """Every notebook's setup: print versions and the device (:func:`print_setup`), and return the
+    course's defaults (``settings.DEFAULTS``), which the parameters cell starts from."""
+    from nst_helpers.core.settings import DEFAULTS
+
+    import_tensorflow_quietly(silence_warnings=False)
+    print_setup()
+    return DEFAULTS

