@@ -1,11 +1,68 @@
 """Helpers for the neural style transfer course (Gatys, Ecker & Bethge, CVPR 2016).
 
-The notebooks teach each piece, then import it from here; the README's Layout section lists the
-modules, one job each. Importing this package does not import TensorFlow; the modules that need it
-import it themselves.
+The notebooks teach each piece, then use it from here as d2l's notebooks do: ``import nst_helpers
+as nst``, then ``nst.load_image``, ``nst.gram_matrix``, ``nst.stylize``... Each name is imported
+from its module the first time it is used, so importing the package does not import TensorFlow.
+
+The folders (README, "Layout"): ``core`` is what notebooks 01-05 build and imports nothing outside
+itself; ``plumbing`` (files, signals, downloads, estimates), ``controls`` (notebook 08),
+``experiments`` (notebooks 06-07, ``make bench``, ``make reproduce``), ``page`` (notebook 09) and
+``cli`` (the command line) sit above it, each importing only the folders before it in that order.
 """
 
-from nst_helpers.core.errors import NSTError
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["NSTError", "__version__"]
+
+PUBLIC = {
+    "core.setup": "setup_course show_errors_in_one_line",
+    "core.errors": "NSTError",
+    "core.machine": "gpu_names",
+    "core.sources": "PAINTINGS SHIPPED resolve_image",
+    "core.images": "load_image open_image resize_long_side to_rgb to_uint8",
+    "core.patches": "shuffle_patches",
+    "core.drawing": "show_images show_histograms show_layer_table show_feature_maps",
+    "core.preprocessing": "preprocess deprocess",
+    "core.losses": "gram_matrix content_loss style_loss style_terms total_variation_loss "
+    "total_loss balanced_layer_weights",
+    "core.architectures": "ARCHITECTURES get_architecture",
+    "core.weights": "describe_weights side_by_side_weights",
+    "core.models": "build_backbone build_extractor receptive_field",
+    "core.settings": "DEFAULTS OPTIONS Settings",
+    "core.prepare": "prepare_run PreparedRun",
+    "core.color": "match_color palette_distance",
+    "core.optimize": "stylize adam_loop make_loss make_optimizer make_train_step initial_image",
+    "core.precision": "choose_policy",
+    "core.progress": "NotebookProgress ProgressBar",
+    "controls.stylize": "stylize_with_controls",
+    "controls.presets": "PRESETS apply_preset",
+    "experiments.judge": "make_judge judge_pair judge_result",
+    "experiments.compare": "contenders compare_architectures judge_images quality_table costs_table "
+    "curves_table entropy_table compare_sizes sizes_table fitted_exponent crop_region coarse_to_fine",
+    "experiments.baselines": "blend palette_transfer",
+    "experiments.reproduce": "keep",
+    "experiments.time_to_quality": "methods reference_settings time_to_quality",
+    "experiments.figures": "scores_title",
+    "page.requests": "PlaygroundRequest stream_run weighted_terms",
+    "page.app": "build_app launch_app stylize_page",
+}
+"""Each public name, under the module (below ``nst_helpers``) that defines it."""
+
+_HOME = {name: module for module, names in PUBLIC.items() for name in names.split()}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    """``nst.load_image`` and the others: imported from their module on first use."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'nst_helpers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"nst_helpers.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

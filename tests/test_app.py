@@ -21,7 +21,7 @@ from nst_helpers.page.requests import (
     stream_run,
 )
 
-TINY = dict(size=64, steps=3, weights="none", architecture="vgg16")
+TINY = dict(max_dim=64, steps=3, weights="none", architecture="vgg16")
 
 
 def test_an_upload_wins_over_a_url_which_wins_over_the_shipped_image():
@@ -47,16 +47,16 @@ def test_style_strength_is_a_power_of_ten_on_the_networks_weights():
     "changes, match",
     [
         ({"steps": 0}, "steps=0 is out of range; use a whole number from 1 to 10000"),
-        ({"size": 2000}, "size=2000 is out of range"),
+        ({"max_dim": 2000}, "working size=2000 is out of range"),
         ({"style_strength": float("nan")}, "style strength=nan is out of range"),
-        ({"architecture": "alexnet"}, "the architecture is not one of the page's choices"),
-        ({"learning_rate": -1}, "learning_rate=-1 is out of range"),
+        ({"architecture": "alexnet"}, "the backbone is not one of the page's choices"),
+        ({"learning_rate": -1}, "learning rate=-1 is out of range"),
         ({"content_url": "ftp://example.org/a.jpg"}, "is not a web address"),
         ({"content_url": "https://example.org/a.jpg"}, "cannot download https://example.org/a.jpg"),
         ({"content": "/etc/hostname"}, "the content is not one of the page's choices"),
         ({"style": {"path": "/etc/hostname"}}, "the style is not one of the page's choices"),
-        ({"weights": "/etc/hostname"}, "the weights option is not one of the page's choices"),
-        ({"learning_rate": "0.1"}, "learning_rate='0.1' is out of range"),
+        ({"weights": "/etc/hostname"}, "the weights is not one of the page's choices"),
+        ({"learning_rate": "0.1"}, "learning rate='0.1' is out of range"),
         ({"weights": "imagenet"}, "cannot download the ImageNet weights for vgg16"),
         ({"content_upload": "/nowhere/photo.jpg"}, "image not found: /nowhere/photo.jpg"),
     ],
@@ -74,7 +74,7 @@ def test_the_page_runs_lbfgs_and_keeps_the_photos_colours(tmp_path):
     last = list(stream_run(request, threading.Event(), tmp_path))[-1]
     record = json.loads(Path(last.files[1]).read_text())["settings"]
     assert last.done and record["optimizer"] == "lbfgs" and record["color"] == "luminance"
-    with pytest.raises(NSTError, match="the colour mode is not one of the page's choices"):
+    with pytest.raises(NSTError, match="the colours is not one of the page's choices"):
         PlaygroundRequest(**TINY, color="sepia").settings()
 
 
@@ -151,8 +151,8 @@ def test_a_bad_upload_is_one_line_in_the_page_and_the_app_keeps_running(client, 
 def test_the_page_keeps_saying_what_auto_weights_substituted(tmp_path):
     from nst_helpers.page.app import stylize_page
 
-    controls = ["chelsea", None, "", "swirls", None, "vgg19", 2, 64, 0.0, 1.0, 0.02]
-    outputs = list(stylize_page(*controls, "function", "auto", 0, "auto", request=None))
+    controls = PlaygroundRequest(architecture="vgg19", weights="auto", steps=2, max_dim=64)
+    outputs = list(stylize_page(None, *controls.values()))
     final_status = outputs[-1][2]
     assert final_status.startswith("finished 2 steps"), final_status
     assert "Note: the ImageNet weights for vgg19 cannot be downloaded here" in final_status

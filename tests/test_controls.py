@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from test_cli import fails, stylize_args
 
+from nst_helpers.controls.colors import luminance_pair, to_yiq, with_content_colors
 from nst_helpers.controls.presets import PRESETS, apply_preset
-from nst_helpers.core.color import luminance_pair, match_color, to_yiq, with_content_colors
+from nst_helpers.controls.stylize import stylize_with_controls as stylize
+from nst_helpers.core.color import match_color
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import load_image
-from nst_helpers.core.optimize import stylize
 from nst_helpers.core.prepare import prepare_run
 
 
@@ -122,7 +123,7 @@ def test_the_command_line_blends_two_styles(tmp_path):
     from nst_helpers.cli.main import main
 
     out = tmp_path / "two.png"
-    argv = ["stylize", "chelsea", "swirls", "hubble", "-o", str(out), "--style-weights", "0.7,0.3"]
+    argv = ["stylize", "chelsea", "swirls", "hubble", "-o", str(out), "--blend", "0.7,0.3"]
     assert main(argv + ["--weights", "none", "--max-dim", "64", "--steps", "2"]) == 0
     record = json.loads(out.with_suffix(".json").read_text())
     assert record["style"] == "swirls+hubble" and record["settings"]["style_blend"] == [0.7, 0.3]
@@ -134,9 +135,9 @@ def test_the_command_line_blends_two_styles(tmp_path):
         (["--color", "sepia"], "invalid choice: 'sepia'"),
         (["--optimizer", "sgd"], "invalid choice: 'sgd'"),
         (["--preset", "johnson"], "invalid choice: 'johnson'"),
-        (["--style-weights", "1,x"], "is not a list of numbers"),
+        (["--blend", "1,x"], "is not a list of numbers"),
         (["--style-weights", "1,2"], "2 style weights for 1 style image(s)"),
-        (["--style-weights", "-1"], "--style-weights[0]=-1.0 is out of range"),
+        (["--blend", "-1"], "--blend[0]=-1.0 is out of range"),
         (["--style-scale", "0"], "--style-scale=0.0 is out of range"),
     ],
 )

@@ -16,18 +16,19 @@ from hostile import PHOTO
 from nst_helpers.core import weights
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import check_image_file, load_image
-from nst_helpers.core.sources import fetch_url
+from nst_helpers.core.sources import cache_name
 from nst_helpers.plumbing import downloads
 from nst_helpers.plumbing.downloads import (
     IMAGE_DOWNLOADS,
+    WEIGHT_DOWNLOADS,
     FetchPolicy,
     address_kind,
-    cache_name,
     cached_download,
     check_url,
     download,
     redirect_url,
 )
+from nst_helpers.plumbing.fetching import fetch_url, guarded
 
 NAMES = {  # what a made-up resolver answers: no name is ever looked up on the network here
     "photos.example": ["93.184.216.34"],
@@ -290,27 +291,27 @@ def test_a_tls_failure_is_one_line_and_auto_weights_still_fall_back(
     with pytest.raises(NSTError, match=r"TLS failed \(\[SSL: WRONG_VERSION_NUMBER\]"):
         download(https, tmp_path / "w.h5", QUICK)
     monkeypatch.setitem(weights.IMAGENET_FILES, "vgg19", https)
-    monkeypatch.setattr(weights, "WEIGHT_DOWNLOADS", weights.WEIGHT_DOWNLOADS.allowing_private())
+    fetch = guarded(WEIGHT_DOWNLOADS.allowing_private())
     with pytest.raises(NSTError, match="TLS failed"):
-        weights.fetch_imagenet_weights("vgg19")
-    architecture, chosen, notice = weights.choose_weights("vgg19", "auto")
+        weights.fetch_imagenet_weights("vgg19", fetch)
+    architecture, chosen, notice = weights.choose_weights("vgg19", "auto", fetch)
     assert (architecture, chosen) == ("vgg16", weights.OFFLINE_VGG16) and notice
 
 
 def test_imagenet_weights_are_fetched_under_the_policy_and_checked(internal, monkeypatch):
     monkeypatch.setitem(weights.IMAGENET_FILES, "vgg19", f"{internal.base}/photo.png")
-    monkeypatch.setattr(weights, "WEIGHT_DOWNLOADS", QUICK)
     with pytest.raises(NSTError, match="it is not a weights file"):
-        weights.fetch_imagenet_weights("vgg19")  # a PNG is not HDF5: not kept
+        weights.fetch_imagenet_weights("vgg19", guarded(QUICK))  # a PNG is not HDF5: not kept
     assert not (weights.keras_cache_dir() / "models" / "photo.png").exists()
-    monkeypatch.setattr(weights, "WEIGHT_DOWNLOADS", replace(QUICK, allow_private=False))
     with pytest.raises(NSTError, match="is not a public internet address"):
-        weights.fetch_imagenet_weights("vgg19")
+        weights.fetch_imagenet_weights("vgg19", guarded(replace(QUICK, allow_private=False)))
 
 
 def test_images_by_url_are_public_only_unless_the_caller_allows_this_machine(internal):
     with pytest.raises(NSTError, match="is not a public internet address"):
-        load_image(f"{internal.base}/photo.png", None)  # notebooks and load_image: public only
+        load_image(f"{internal.base}/photo.png", None, fetch=guarded(IMAGE_DOWNLOADS))
+    with pytest.raises(NSTError, match="is not a public internet address"):
+        fetch_url(f"{internal.base}/photo.png")  # the command line's and the page's default
     path = fetch_url(f"{internal.base}/photo.png", check_image_file, QUICK)  # allowed explicitly
     assert load_image(path, None).shape == (1, 48, 64, 3)
     with pytest.raises(NSTError, match="it is not a whole image"):

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from nst_helpers.core.errors import NSTError
-from nst_helpers.core.images import MIN_SIDE, load_image, resize_long_side, save_image, to_rgb
+from nst_helpers.core.images import MIN_SIDE, load_image, resize_long_side, to_rgb
+from nst_helpers.plumbing.files import save_image
 
 
 def gradient(width: int = 80, height: int = 60) -> Image.Image:

@@ -92,7 +92,7 @@ def test_balanced_style_layers_each_take_a_share_and_equal_weights_drown_the_dee
     "relative" balance every one of the five layers holds 10% to 35% of the style loss; with "equal"
     weights block5_conv1 holds under 0.1% of it."""
     from nst_helpers.core.images import load_image
-    from nst_helpers.core.losses import style_layer_weights, style_terms
+    from nst_helpers.core.losses import balanced_layer_weights, style_terms
     from nst_helpers.core.prepare import prepare_run
 
     run = prepare_run(architecture="vgg16", weights="offline-vgg16", precision="float32")
@@ -105,7 +105,7 @@ def test_balanced_style_layers_each_take_a_share_and_equal_weights_drown_the_dee
     grams = {name: gram_matrix(photo[name]) for name in layers}
     shares = {}
     for balance in ("relative", "equal"):
-        terms = style_terms(grams, targets, style_layer_weights(targets, balance))
+        terms = style_terms(grams, targets, balanced_layer_weights(targets, balance))
         total = sum(float(t) for t in terms.values())
         shares[balance] = {name: float(t) / total for name, t in terms.items()}
     assert all(0.10 <= share <= 0.35 for share in shares["relative"].values()), shares["relative"]
@@ -113,16 +113,16 @@ def test_balanced_style_layers_each_take_a_share_and_equal_weights_drown_the_dee
 
 
 def test_style_layer_weights_check_their_inputs(features):
-    from nst_helpers.core.losses import style_layer_weights
+    from nst_helpers.core.losses import balanced_layer_weights
 
     targets = {"a": gram_matrix(features), "b": gram_matrix(2 * features)}
-    equal = style_layer_weights(targets, "equal")
-    relative = style_layer_weights(targets, "relative")
+    equal = balanced_layer_weights(targets, "equal")
+    relative = balanced_layer_weights(targets, "relative")
     assert equal == {"a": 0.5, "b": 0.5}
     assert relative["a"] == pytest.approx(
         16 * relative["b"], rel=1e-5
     )  # b's Gram is 4x, its square 16x
     with pytest.raises(NSTError, match="unknown style balance"):
-        style_layer_weights(targets, "loudest")
+        balanced_layer_weights(targets, "loudest")
     with pytest.raises(NSTError, match="unknown layers"):
-        style_layer_weights(targets, "equal", {"c": 1.0})
+        balanced_layer_weights(targets, "equal", {"c": 1.0})

@@ -233,15 +233,15 @@ def taught_functions() -> dict[str, object]:
     import numpy as np
     import tensorflow as tf
 
-    from nst_helpers.core import losses
+    import nst_helpers as nst
 
     namespace: dict[str, object] = {
+        "nst": nst,
         "tf": tf,
         "np": np,
         "keras": keras,
         "math": math,
         "time": time,
-        "losses": losses,
     }
     for path in NOTEBOOKS:
         for cell in cells(path):

@@ -262,7 +262,7 @@ def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_image(photo, text
         (dict(max_dim=8), "max_dim=8 is out of range"),
         (dict(architecture="vgg11"), "unknown architecture 'vgg11'"),
         (dict(init="zeros"), "unknown init"),
-        (dict(step_mode="fast"), "unknown step mode"),
+        (dict(step_mode="fast"), "unknown step_mode"),
     ],
 )
 def test_settings_out_of_range(overrides, match):

@@ -239,7 +239,7 @@ def test_outputs_follow_the_umask(pictures, tmp_path, umask, expected):
 
 
 def test_replacing_a_file_keeps_its_mode(tmp_path):
-    from nst_helpers.core.images import save_image
+    from nst_helpers.plumbing.files import save_image
 
     path = tmp_path / "shared.png"
     save_image(np.zeros((1, 40, 40, 3), np.float32), path)

@@ -20,12 +20,26 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import colab  # noqa: E402  (scripts/colab.py: make colab)
 
 
-def test_one_command_line_run_checks_its_settings_once_and_seeds_once(
-    monkeypatch, tmp_path, capsys
-):
+def command_line_run(tmp_path) -> None:
+    from nst_helpers.cli.main import main
+
+    argv = ["stylize", "chelsea", "swirls", "-o", str(tmp_path / "o.png"), "--max-dim", "48"]
+    assert main([*argv, "--steps", "2"]) == 0
+
+
+def page_run(tmp_path) -> None:
+    import threading
+
+    from nst_helpers.page.requests import PlaygroundRequest, stream_run
+
+    request = PlaygroundRequest(architecture="vgg16", weights="none", max_dim=64, steps=2)
+    assert list(stream_run(request, threading.Event(), tmp_path))[-1].done
+
+
+@pytest.mark.parametrize("run", [command_line_run, page_run])
+def test_a_run_checks_its_settings_once_and_seeds_once(run, monkeypatch, tmp_path):
     import keras
 
-    from nst_helpers.cli.main import main as cli
     from nst_helpers.core import settings
 
     counts = {"checks": 0, "seeds": 0}
@@ -41,20 +55,7 @@ def test_one_command_line_run_checks_its_settings_once_and_seeds_once(
 
     monkeypatch.setattr(settings.Settings, "_validated", counting_validate)
     monkeypatch.setattr(keras.utils, "set_random_seed", counting_seed)
-    code = cli.main(
-        [
-            "stylize",
-            "chelsea",
-            "swirls",
-            "-o",
-            str(tmp_path / "o.png"),
-            "--max-dim",
-            "48",
-            "--steps",
-            "2",
-        ]
-    )
-    assert code == 0, capsys.readouterr().err
+    run(tmp_path)
     assert counts == {"checks": 1, "seeds": 1}
 
 
@@ -199,7 +200,7 @@ def test_the_hand_written_loop_of_notebook_05_agrees_with_stylize(photo, texture
     from test_notebooks import taught_functions
 
     from nst_helpers.core.color import match_color
-    from nst_helpers.core.losses import gram_matrix, style_layer_weights
+    from nst_helpers.core.losses import balanced_layer_weights, gram_matrix
     from nst_helpers.core.optimize import stylize
     from nst_helpers.core.prepare import prepare_run
 
@@ -218,7 +219,7 @@ def test_the_hand_written_loop_of_notebook_05_agrees_with_stylize(photo, texture
     content_targets = {name: content_features[name] for name in settings.content_layers}
     style_targets = {name: gram_matrix(style_features[name]) for name in settings.style_layers}
     factors = (settings.content_weight, settings.style_weight, settings.tv_weight)
-    layer_weights = style_layer_weights(style_targets, settings.style_balance)
+    layer_weights = balanced_layer_weights(style_targets, settings.style_balance)
     _, _, by_hand = taught_functions()["optimize_by_hand"](
         match_color(photo, texture),  # the default start: the photo in the painting's palette
         extractor,

@@ -17,24 +17,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from nst_helpers.controls.presets import PRESETS, apply_preset
-from nst_helpers.core.architectures import ARCHITECTURES
-from nst_helpers.core.color import COLOR_MODES
 from nst_helpers.core.errors import NSTError, shown
-from nst_helpers.core.images import check_image_file, load_image, save_image
-from nst_helpers.core.precision import PRECISIONS
-from nst_helpers.core.settings import (
-    DEFAULTS,
-    INITS,
-    LR_SCHEDULES,
-    OPTIMIZERS,
-    STEP_MODES,
-    STYLE_BALANCES,
-    Settings,
-)
-from nst_helpers.core.sources import PAINTINGS, SHIPPED, fetch_url, is_url, resolve_image
-from nst_helpers.page.requests import HOST, PORT
+from nst_helpers.core.images import check_image_file, load_image
+from nst_helpers.core.settings import DEFAULTS, OPTIONS, Settings
+from nst_helpers.core.sources import PAINTINGS, SHIPPED, is_url, resolve_image
+from nst_helpers.page import HOST, PORT
 from nst_helpers.plumbing.downloads import IMAGE_DOWNLOADS
-from nst_helpers.plumbing.files import rescue_path
+from nst_helpers.plumbing.fetching import fetch_url, guarded
+from nst_helpers.plumbing.files import rescue_path, save_image
 from nst_helpers.plumbing.outputs import (
     check_output,
     claimed,
@@ -47,31 +37,9 @@ from nst_helpers.plumbing.signals import exit_code, signal_of, signals_deferred,
 EXIT_ERROR = 2
 EXIT_NOT_FINITE = 3
 
-FLAGS = {
-    "architecture": "--arch",
-    "weights": "--weights",
-    "max_dim": "--max-dim",
-    "upscale": "--upscale",
-    "steps": "--steps",
-    "learning_rate": "--lr",
-    "content_weight": "--content-weight",
-    "style_weight": "--style-weight",
-    "tv_weight": "--tv-weight",
-    "content_layers": "--content-layers",
-    "style_layers": "--style-layers",
-    "style_balance": "--style-balance",
-    "init": "--init",
-    "lr_schedule": "--lr-schedule",
-    "adam_beta_1": "--adam-beta1",
-    "seed": "--seed",
-    "step_mode": "--step-mode",
-    "precision": "--precision",
-    "style_scale": "--style-scale",
-    "style_blend": "--style-weights",
-    "color": "--color",
-    "optimizer": "--optimizer",
-}
-"""Each setting's command-line flag, so that messages name what the user typed."""
+FLAGS = {name: spec.flag for name, spec in OPTIONS.items() if spec.flag}
+"""Each setting's command-line flag (from the table of options), so that messages name what the
+user typed."""
 
 
 def in_flags(message: str) -> str:
@@ -110,6 +78,32 @@ def number_list(text: str) -> tuple[float, ...]:
     return numbers
 
 
+ARGUMENT_TYPES = {int: int, float: float, str: str, "layers": layer_list, "numbers": number_list}
+
+
+def add_options(parser: argparse.ArgumentParser, d: Settings, options: dict = OPTIONS) -> None:
+    """One flag per option of the table, with its help, choices and default (taken from ``d``)."""
+    for name, spec in options.items():
+        if spec.flag is None:
+            continue
+        default = getattr(d, name)
+        shown = "" if default is None else " (default %(default)s)"
+        flags = (spec.flag, *spec.aliases)
+        if spec.kind is bool:
+            parser.add_argument(
+                *flags, dest=name, action="store_true", default=default, help=spec.help
+            )
+            continue
+        parser.add_argument(
+            *flags,
+            dest=name,
+            type=ARGUMENT_TYPES[spec.kind],
+            choices=spec.choices or None,
+            default=default,
+            help=spec.help + shown,
+        )
+
+
 def build_parser(d: Settings = DEFAULTS) -> argparse.ArgumentParser:
     """The options, with their defaults taken from ``d`` (``settings.DEFAULTS``, or a preset's)."""
     parser = OneLineParser(
@@ -122,7 +116,7 @@ def build_parser(d: Settings = DEFAULTS) -> argparse.ArgumentParser:
     run.add_argument(
         "style",
         nargs="+",
-        help="style image(s): a path, a URL, or a name from `images`; several are blended (--style-weights)",
+        help="style image(s): a path, a URL, or a name from `images`; several are blended (--blend)",
     )
     run.add_argument(
         "-o",
@@ -131,132 +125,13 @@ def build_parser(d: Settings = DEFAULTS) -> argparse.ArgumentParser:
         help="output image, .png or .jpg (a .json record goes beside it)",
     )
     run.add_argument(
-        "--arch",
-        default=d.architecture,
-        help=f"architecture: {', '.join(ARCHITECTURES)} (default %(default)s)",
-    )
-    run.add_argument(
-        "--weights",
-        default=d.weights,
-        help="auto (ImageNet, or the offline VGG16 where it cannot be downloaded), imagenet, offline-vgg16, "
-        "none, or a weights file (default %(default)s)",
-    )
-    run.add_argument(
-        "--max-dim", type=int, default=d.max_dim, help="long side in pixels (default %(default)s)"
-    )
-    run.add_argument(
-        "--upscale",
-        action="store_true",
-        default=d.upscale,
-        help="enlarge images smaller than --max-dim",
-    )
-    run.add_argument(
         "--preset",
         choices=PRESETS,
         help="start from a known configuration: "
         + "; ".join(f"{p.name}: {p.source.split(':')[0]}" for p in PRESETS.values())
         + " (options given beside it win)",
     )
-    run.add_argument(
-        "--steps",
-        type=int,
-        default=d.steps,
-        help="Adam steps or L-BFGS iterations (default %(default)s)",
-    )
-    run.add_argument(
-        "--optimizer",
-        default=d.optimizer,
-        choices=OPTIMIZERS,
-        help="adam, or lbfgs (SciPy's L-BFGS-B within [0, 1]) (default %(default)s)",
-    )
-    run.add_argument(
-        "--color",
-        default=d.color,
-        choices=COLOR_MODES,
-        help="keep the photo's colours: luminance (stylize brightness only) or histogram (the painting "
-        "recoloured to the photo's first) (default %(default)s)",
-    )
-    run.add_argument(
-        "--style-weights",
-        type=number_list,
-        default=d.style_blend,
-        help="one weight per style image, such as 0.7,0.3 (default: equal)",
-    )
-    run.add_argument(
-        "--style-scale",
-        type=float,
-        default=d.style_scale,
-        help="the style image's long side as a multiple of --max-dim: larger makes the pattern larger "
-        "(default %(default)s)",
-    )
-    run.add_argument(
-        "--lr",
-        type=float,
-        default=d.learning_rate,
-        help="learning rate on [0, 1] pixels (default %(default)s)",
-    )
-    run.add_argument(
-        "--content-weight", type=float, default=d.content_weight, help="default: the architecture's"
-    )
-    run.add_argument(
-        "--style-weight", type=float, default=d.style_weight, help="default: the architecture's"
-    )
-    run.add_argument(
-        "--tv-weight", type=float, default=d.tv_weight, help="default: the architecture's"
-    )
-    run.add_argument(
-        "--content-layers",
-        type=layer_list,
-        default=d.content_layers,
-        help="comma-separated layer names (default: the architecture's)",
-    )
-    run.add_argument(
-        "--style-layers",
-        type=layer_list,
-        default=d.style_layers,
-        help="comma-separated layer names (default: the architecture's)",
-    )
-    run.add_argument(
-        "--style-balance",
-        default=d.style_balance,
-        choices=STYLE_BALANCES,
-        help="relative: each style layer's error relative to its target, so all take part; equal: Gatys et "
-        "al.'s 1/L weights, where the first layers dominate (default %(default)s)",
-    )
-    run.add_argument(
-        "--init",
-        default=d.init,
-        choices=INITS,
-        help="starting image: the photo recoloured to the painting's palette, the photo, the painting "
-        "or noise (default %(default)s)",
-    )
-    run.add_argument(
-        "--lr-schedule",
-        default=d.lr_schedule,
-        choices=LR_SCHEDULES,
-        help="cosine: the learning rate falls to a third of --lr by the last step; constant: it stays "
-        "(default %(default)s)",
-    )
-    run.add_argument(
-        "--adam-beta1",
-        type=float,
-        default=d.adam_beta_1,
-        help="Adam's momentum (default %(default)s; TensorFlow's tutorial uses 0.99)",
-    )
-    run.add_argument("--seed", type=int, default=d.seed, help="random seed (default %(default)s)")
-    run.add_argument(
-        "--step-mode",
-        default=d.step_mode,
-        choices=STEP_MODES,
-        help="eager, function (the whole step compiled with tf.function) or xla (default %(default)s)",
-    )
-    run.add_argument(
-        "--precision",
-        default=d.precision,
-        choices=PRECISIONS,
-        help="float32, mixed (bfloat16 on CPUs, float16 on GPUs), or auto: mixed only on CPUs with AMX and GPUs "
-        "with tensor cores, where it was measured faster (default %(default)s)",
-    )
+    add_options(run, d)
     run.add_argument(
         "--allow-private-urls",
         action="store_true",
@@ -299,31 +174,7 @@ def list_images() -> int:
 
 def settings_from(args: argparse.Namespace, base: Settings = DEFAULTS) -> Settings:
     """The run's settings: ``base`` (the defaults or a preset's) with every option as given."""
-    return replace(
-        base,
-        architecture=args.arch,
-        weights=args.weights,
-        max_dim=args.max_dim,
-        upscale=args.upscale,
-        steps=args.steps,
-        learning_rate=args.lr,
-        content_weight=args.content_weight,
-        style_weight=args.style_weight,
-        tv_weight=args.tv_weight,
-        content_layers=args.content_layers,
-        style_layers=args.style_layers,
-        style_balance=args.style_balance,
-        init=args.init,
-        lr_schedule=args.lr_schedule,
-        adam_beta_1=args.adam_beta1,
-        seed=args.seed,
-        step_mode=args.step_mode,
-        precision=args.precision,
-        optimizer=args.optimizer,
-        color=args.color,
-        style_blend=args.style_weights,
-        style_scale=args.style_scale,
-    )
+    return replace(base, **{name: getattr(args, name) for name in FLAGS})
 
 
 def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Settings]:
@@ -365,12 +216,12 @@ def run_stylize(
     from nst_helpers.core.setup import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from nst_helpers.core.optimize import stylize
+    from nst_helpers.controls.stylize import stylize_with_controls
     from nst_helpers.core.prepare import prepare_run
     from nst_helpers.core.progress import ProgressBar
     from nst_helpers.plumbing.estimate import check_run_cost, estimate_run
 
-    run = prepare_run(settings)
+    run = prepare_run(settings, guarded())
     settings = run.settings
     if run.notice:
         print(f"NOTE: {run.notice}", flush=True)
@@ -395,7 +246,7 @@ def run_stylize(
 
     callback.close = bar.close  # type: ignore[attr-defined]
     start = time.perf_counter()
-    result = stylize(content, styles, run, callback=callback, callback_every=1)
+    result = stylize_with_controls(content, styles, run, callback=callback, callback_every=1)
     seconds = time.perf_counter() - start
 
     image = result.best_image if result.history else result.image

@@ -17,6 +17,9 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
+from nst_helpers.core.optimize import Callback, LossFunction, StopRules, StyleTransferResult
+from nst_helpers.core.prepare import PreparedRun
+
 
 @dataclass
 class Outcome:
@@ -130,3 +133,49 @@ def minimize_lbfgs(
     outcome.best_image = best["x"].reshape(shape).astype(np.float32)
     outcome.best_step = int(best["iteration"])
     return outcome
+
+
+def lbfgs_loop(
+    loss: LossFunction,
+    start: tf.Tensor,
+    run: PreparedRun,
+    callback: Callback | None = None,
+    callback_every: int = 10,
+    rules: StopRules | None = None,
+) -> StyleTransferResult:
+    """:func:`~nst_helpers.core.optimize.adam_loop`'s counterpart with SciPy's L-BFGS-B: ``steps``
+    counts iterations; stopping, time limits, Ctrl-C and NaN behave as in the Adam loop."""
+    settings, rules = run.settings, rules or StopRules()
+    try:
+        outcome = minimize_lbfgs(
+            loss,
+            start,
+            settings.steps,
+            callback,
+            callback_every,
+            rules.reason,
+            compiled=settings.step_mode != "eager",
+        )
+    finally:
+        close = getattr(callback, "close", None)
+        if close is not None:
+            close()
+    done = len(outcome.history)
+    message = None
+    if outcome.stopped == "not finite":
+        message = (
+            f"the loss or its gradient became NaN or infinite at iteration {done + 1}; kept the best "
+            "image; lower the loss weights"
+        )
+    elif outcome.stopped != "finished":
+        message = rules.message(outcome.stopped, done, settings.steps, "iterations")
+    return StyleTransferResult(
+        outcome.image,
+        outcome.best_image,
+        outcome.best_step,
+        outcome.history,
+        run,
+        outcome.stopped,
+        message,
+        rules.signum,
+    )

@@ -19,16 +19,17 @@ class Architecture:
     preprocessing: str  # a mode of nst_helpers.core.preprocessing
     content_layers: tuple[str, ...]
     style_layers: tuple[str, ...]
-    # Default loss weights: feature scales differ between networks, so each has its own. Chosen by
+    notes: str
+    # Default loss weights (feature scales differ between networks, so an entry may override). Chosen by
     # eye with the offline VGG16 at 256 px, 300 steps, on four pairs (chelsea/swirls, Tuebingen/The
     # Starry Night, Golden Gate/The Great Wave, astronaut/Composition VII), with the style layers
-    # balanced ("relative", losses.style_layer_weights): style 1e5 kept the photo's colors, 1e6 and
+    # balanced ("relative", losses.balanced_layer_weights): style 1e5 kept the photo's colors, 1e6 and
     # 1e7 lost the astronaut's face, 3e5 brought the paintings' colors and large motifs while three of
-    # the four photos stayed plain. VGG19 and ResNet50 start from the same values, untuned.
-    content_weight: float
-    style_weight: float
-    tv_weight: float
-    notes: str
+    # the four photos stayed plain. All seven start from these values (the others untuned);
+    # an architecture whose features differ in scale overrides them in its entry.
+    content_weight: float = 1e4
+    style_weight: float = 3e5
+    tv_weight: float = 1e5
     # Wang, Li and Vasconcelos (CVPR 2021): a softmax over channels at each position before the Gram
     # and content losses, at this temperature; None leaves the features as they are (notebook 06).
     softmax_temperature: float | None = None
@@ -46,9 +47,6 @@ ARCHITECTURES: dict[str, Architecture] = {
         preprocessing="caffe",
         content_layers=("block5_conv2",),
         style_layers=VGG_STYLE_LAYERS,
-        content_weight=1e4,
-        style_weight=3e5,
-        tv_weight=1e5,
         notes="13 conv layers in 5 blocks; the first conv of each block samples 5 scales for style.",
     ),
     "vgg19": Architecture(
@@ -57,9 +55,6 @@ ARCHITECTURES: dict[str, Architecture] = {
         preprocessing="caffe",
         content_layers=("block5_conv2",),
         style_layers=VGG_STYLE_LAYERS,
-        content_weight=1e4,
-        style_weight=3e5,
-        tv_weight=1e5,
         notes="Gatys et al.'s network: 16 conv layers; conv1_1 ... conv5_1 for style, as in the paper.",
     ),
     "resnet50": Architecture(
@@ -77,15 +72,12 @@ ARCHITECTURES: dict[str, Architecture] = {
             "conv4_block6_out",
             "conv5_block3_out",
         ),
-        content_weight=1e4,
-        style_weight=3e5,
-        tv_weight=1e5,
         notes="Batch-normalized residual network; its stage outputs stand in for VGG's block outputs.",
     ),
     # The four below follow ResNet50's rule: one style layer per stride (2, 4, 8, 16, 32), each
     # taken where that stride's stage ends and after a ReLU (so the maps are non-negative, like
     # VGG's), and content at the end of the stride-16 stage. Their loss weights are ResNet50's,
-    # untuned: without internet they run with random weights only.
+    # untuned (the defaults above): without internet they run with random weights only.
     "inception_v3": Architecture(
         name="inception_v3",
         keras_constructor="InceptionV3",
@@ -96,9 +88,6 @@ ARCHITECTURES: dict[str, Architecture] = {
         # Inception module at strides 8, 16 and 32 (mixed2, mixed7, mixed10).
         content_layers=("mixed7",),
         style_layers=("activation_2", "activation_4", "mixed2", "mixed7", "mixed10"),
-        content_weight=1e4,
-        style_weight=3e5,
-        tv_weight=1e5,
         notes="Inception modules: parallel 1x1, 3x3, 5x5 (factorized) and pooling branches, concatenated.",
         min_side=75,
     ),
@@ -118,9 +107,6 @@ ARCHITECTURES: dict[str, Architecture] = {
             "block5_sepconv1_act",
             "block14_sepconv2_act",
         ),
-        content_weight=1e4,
-        style_weight=3e5,
-        tv_weight=1e5,
         notes="Depthwise-separable convolutions with residual links: an entry, a middle and an exit flow.",
     ),
     "densenet121": Architecture(
@@ -132,9 +118,6 @@ ARCHITECTURES: dict[str, Architecture] = {
         # of the third dense block (pool4_relu, stride 16).
         content_layers=("pool4_relu",),
         style_layers=("conv1_relu", "pool2_relu", "pool3_relu", "pool4_relu", "relu"),
-        content_weight=1e4,
-        style_weight=3e5,
-        tv_weight=1e5,
         notes="Dense blocks: each layer gets every earlier layer's maps in its block; few parameters.",
     ),
     "resnet50v2": Architecture(
@@ -153,9 +136,6 @@ ARCHITECTURES: dict[str, Architecture] = {
             "conv4_block6_preact_relu",
             "post_relu",
         ),
-        content_weight=1e4,
-        style_weight=3e5,
-        tv_weight=1e5,
         notes="ResNet50 with batch norm and ReLU before each convolution (He et al. 2016, v2).",
     ),
 }

@@ -1,40 +1,14 @@
-"""Keeping the photo's colours (Gatys, Bethge, Hertzmann and Shechtman 2017, "Controlling Perceptual
-Factors in Neural Style Transfer"; taught in notebook 08).
+"""The painting's palette on the photo: colour transfer by mean and covariance (notebook 05's
+starting image; notebook 08 uses it the other way round to keep the photo's colours).
 
-Two ways, both on [0, 1] RGB batches of one:
-
-- ``"histogram"``: before stylizing, move the painting's colours to the photo's: an affine map of
-  its pixels whose result has the photo's mean colour and colour covariance. The painting keeps its
-  strokes and loses its palette.
-- ``"luminance"``: stylize only the brightness (Y of YIQ), both images shown to the network in
-  grey, the painting's brightness matched to the photo's mean and spread; then put the photo's own
-  colour channels (I and Q) back on the result.
+On [0, 1] RGB images (a batch of one or a plain image).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from nst_helpers.core.errors import NSTError
-
-COLOR_MODES = ("none", "luminance", "histogram")
-
-RGB_TO_YIQ = np.array(
-    [[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]],
-    np.float64,
-)
-"""Rows give Y (brightness), I and Q (colour) from R, G, B (the NTSC matrix Gatys et al. 2017 use)."""
-YIQ_TO_RGB = np.linalg.inv(RGB_TO_YIQ)
-
-
-def to_yiq(image: np.ndarray) -> np.ndarray:
-    """[0, 1] RGB -> YIQ, same shape."""
-    return np.asarray(image, np.float64) @ RGB_TO_YIQ.T
-
-
-def to_rgb(yiq: np.ndarray) -> np.ndarray:
-    """YIQ -> RGB (not clipped), float32."""
-    return (np.asarray(yiq, np.float64) @ YIQ_TO_RGB.T).astype(np.float32)
+PALETTE_BINS = 8
 
 
 def match_color(style: np.ndarray, content: np.ndarray) -> np.ndarray:
@@ -60,34 +34,13 @@ def _sqrtm(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
 
 
-def luminance_pair(content: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both images as grey RGB (Y in all three channels) for luminance-only transfer, the style's
-    brightness moved to the content's mean and standard deviation."""
-    y_content = to_yiq(content)[..., :1]
-    y_style = to_yiq(style)[..., :1]
-    y_style = (y_style - y_style.mean()) / max(float(y_style.std()), 1e-6)
-    return grey(content), _as_rgb(y_style * y_content.std() + y_content.mean())
+def palette_distance(output: np.ndarray, style: np.ndarray, bins: int = PALETTE_BINS) -> float:
+    """How far ``output``'s colours are from ``style``'s (notebook 05): half the L1 distance between
+    their RGB histograms at ``bins`` levels per channel, 0 (the same palette) to 1 (no colour shared)."""
 
+    def histogram(image: np.ndarray) -> np.ndarray:
+        pixels = np.clip(np.asarray(image, np.float64).reshape(-1, 3), 0.0, 1.0 - 1e-9)
+        counts, _ = np.histogramdd(pixels, bins=(bins, bins, bins), range=((0, 1),) * 3)
+        return counts.ravel() / counts.sum()
 
-def grey(image: np.ndarray) -> np.ndarray:
-    """An image's brightness (Y of YIQ) in all three channels: what luminance-only transfer shows
-    the network."""
-    return _as_rgb(to_yiq(image)[..., :1])
-
-
-def _as_rgb(y: np.ndarray) -> np.ndarray:
-    return np.clip(np.repeat(y, 3, axis=-1), 0.0, 1.0).astype(np.float32)
-
-
-def with_content_colors(stylized: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """The stylized image's brightness with the content's colour channels (I, Q), in [0, 1] RGB."""
-    yiq = to_yiq(content)
-    yiq[..., 0] = to_yiq(stylized)[..., 0]
-    return np.clip(to_rgb(yiq), 0.0, 1.0)
-
-
-def check_color(mode: str) -> str:
-    """``mode`` if it is one of :data:`COLOR_MODES`, else a one-line ``NSTError``."""
-    if mode not in COLOR_MODES:
-        raise NSTError(f"unknown color mode {mode!r}; choose one of {', '.join(COLOR_MODES)}")
-    return mode
+    return float(0.5 * np.abs(histogram(output) - histogram(style)).sum())

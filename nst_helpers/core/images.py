@@ -21,8 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nst_helpers.core.errors import NSTError, shown
 from nst_helpers.core.settings import DEFAULTS
-from nst_helpers.core.sources import fetch_url, is_url, resolve_image
-from nst_helpers.plumbing.files import write_atomically
+from nst_helpers.core.sources import Fetch, fetched_image, is_url, resolve_image
 
 MIN_SIDE = 32
 """Smallest side the network may see: the deepest VGG layers need at least a few pixels to look at."""
@@ -30,7 +29,6 @@ MIN_SIDE = 32
 MAX_PIXELS = 100_000_000
 """Largest image accepted (width times height), above any camera's, to refuse decompression bombs."""
 
-SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
@@ -106,13 +104,15 @@ def regular_file(path: Path, what: str = "image") -> Path:
     return path
 
 
-def open_image(source: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Image.Image:
+def open_image(
+    source: str | os.PathLike, max_pixels: int = MAX_PIXELS, fetch: Fetch | None = None
+) -> Image.Image:
     """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError``.
 
     Only regular files are opened, and one that declares more than ``max_pixels`` is refused before
     it is decoded.
     """
-    path = fetch_url(str(source), check=check_image_file) if is_url(source) else Path(source)
+    path = fetched_image(str(source), check_image_file, fetch) if is_url(source) else Path(source)
     name = shown(path)
     regular_file(path)
     try:
@@ -294,13 +294,15 @@ def load_image(
     upscale: bool = False,
     min_side: int = MIN_SIDE,
     max_pixels: int = MAX_PIXELS,
+    fetch: Fetch | None = None,
 ) -> np.ndarray:
     """Anything image-like as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
 
     ``source``: a path, a shipped image or painting name, a URL, a Pillow image, or an array
     (see :func:`array_to_batch`). EXIF orientation is honoured, every mode becomes RGB, and the long
     side becomes ``max_dim`` (None: kept), never enlarged unless ``upscale``; a short side under
-    ``min_side`` is a one-line error, and so is a file over ``max_pixels``.
+    ``min_side`` is a one-line error, and so is a file over ``max_pixels``. ``fetch`` downloads
+    URLs and paintings (Keras' downloader by default, see ``sources.Fetch``).
     """
     if isinstance(source, Image.Image):
         name = "the PIL image"
@@ -313,7 +315,7 @@ def load_image(
         )
     if isinstance(source, (str, os.PathLike)):
         location = resolve_image(source)
-        image = open_image(location, max_pixels)
+        image = open_image(location, max_pixels, fetch)
         return (
             np.asarray(
                 resize_long_side(image, max_dim, upscale, str(location), min_side), np.float32
@@ -339,19 +341,3 @@ def to_uint8(image: Any) -> np.ndarray:
             "the image has NaN or infinite pixels; it cannot be saved, rerun with a lower learning rate"
         )
     return np.round(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
-
-
-def encoder(image: Any, path: str | os.PathLike, quality: int = 95) -> Any:
-    """A function ``write(file)`` that saves ``image`` (in [0, 1]) in ``path``'s format (PNG or JPEG)."""
-    path = Path(path)
-    fmt = SAVE_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise NSTError(f"cannot save {path}: use a .png, .jpg or .jpeg file name")
-    pil = Image.fromarray(to_uint8(image), "RGB")
-    options = {"quality": quality} if fmt == "JPEG" else {}
-    return lambda target: pil.save(target, format=fmt, **options)
-
-
-def save_image(image: Any, path: str | os.PathLike, quality: int = 95) -> Path:
-    """Save an image in [0, 1] as PNG or JPEG (by the file's suffix), atomically: never half-written."""
-    return write_atomically(path, encoder(image, path, quality))

@@ -57,7 +57,7 @@ def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32)))
 
 
-def style_layer_weights(
+def balanced_layer_weights(
     targets: Mapping[str, tf.Tensor],
     balance: str = "relative",
     layer_weights: Mapping[str, float] | None = None,
@@ -114,7 +114,7 @@ def style_loss(
     """
     if not targets:
         raise NSTError("no style layers; name at least one style layer")
-    terms = style_terms(grams, targets, style_layer_weights(targets, "equal", layer_weights))
+    terms = style_terms(grams, targets, balanced_layer_weights(targets, "equal", layer_weights))
     return tf.add_n(list(terms.values())) if terms else tf.constant(0.0)
 
 
@@ -134,22 +134,22 @@ def total_loss(
     content_weight: float,
     style_weight: float,
     tv_weight: float,
-    style_layer_weights: Mapping[str, float] | None = None,
+    layer_weights: Mapping[str, float] | None = None,
 ) -> dict[str, tf.Tensor]:
     """Combine the terms: returns ``{"content", "style", "tv", "total"}``, the first three unweighted,
     and each style layer's weighted term as ``"style:<layer>"`` (their sum is ``"style"``).
 
     ``features`` maps layer names to the current image's feature maps; ``content_targets`` maps the
     content layers to the content image's feature maps and ``style_targets`` the style layers to the
-    style image's Gram matrices. ``style_layer_weights`` defaults to 1 / number of style layers.
+    style image's Gram matrices. ``layer_weights`` defaults to 1 / number of style layers.
     """
     content = tf.add_n(
         [content_loss(features[name], t) for name, t in content_targets.items()]
     ) / len(content_targets)
-    if style_layer_weights is None:
-        style_layer_weights = {name: 1.0 / len(style_targets) for name in style_targets}
-    grams = {name: gram_matrix(features[name]) for name in style_layer_weights}
-    terms = style_terms(grams, style_targets, style_layer_weights)
+    if layer_weights is None:
+        layer_weights = {name: 1.0 / len(style_targets) for name in style_targets}
+    grams = {name: gram_matrix(features[name]) for name in layer_weights}
+    terms = style_terms(grams, style_targets, layer_weights)
     style = tf.add_n(list(terms.values())) if terms else tf.constant(0.0)
     tv = total_variation_loss(image)
     total = content_weight * content + style_weight * style + tv_weight * tv

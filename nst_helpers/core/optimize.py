@@ -11,26 +11,25 @@ from __future__ import annotations
 import math
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from nst_helpers.controls.lbfgs import minimize_lbfgs
-from nst_helpers.core.color import grey, luminance_pair, match_color, with_content_colors
+from nst_helpers.core.color import match_color
+from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import MIN_SIDE, load_image
 from nst_helpers.core.losses import (
+    balanced_layer_weights,
     gram_matrix,
     layer_temperatures,
     smooth_features,
-    style_layer_weights,
     total_loss,
 )
 from nst_helpers.core.prepare import PreparedRun, prepare_run
 from nst_helpers.core.settings import Settings
-from nst_helpers.plumbing.signals import signal_of, stop_between_steps
 
 Callback = Callable[[int, Any, Mapping[str, float]], None]
 """Called as ``callback(step, image, losses)`` every N steps and after the last one."""
@@ -63,6 +62,10 @@ class StyleTransferResult:
             if self.history
             else {}
         )
+
+    def finished_with(self, finish: Callable[[np.ndarray], np.ndarray]) -> "StyleTransferResult":
+        """The same run with ``finish`` applied to its images (notebook 08's colour controls)."""
+        return replace(self, image=finish(self.image), best_image=finish(self.best_image))
 
     @property
     def median_step_seconds(self) -> float:
@@ -131,7 +134,7 @@ def make_loss(
         name: tf.add_n([w * gram_matrix(f[name]) for w, f in zip(blend, style_features)])
         for name in settings.style_layers
     }
-    layer_weights = style_layer_weights(
+    layer_weights = balanced_layer_weights(
         style_targets, settings.style_balance, settings.style_layer_weights
     )
 
@@ -197,10 +200,11 @@ def make_optimizer(settings: Settings) -> keras.optimizers.Optimizer:
 
 @dataclass
 class StopRules:
-    """Why a run ends before its last step, asked between Adam steps or L-BFGS iterations: a signal
-    (Ctrl-C, SIGTERM), the caller's ``stop`` (the playground's Stop button) or the time limit."""
+    """Why a run ends before its last step, asked between steps: a signal (``signal_received``
+    returns its number; the command line defers SIGTERM to between steps), the caller's ``stop``
+    (the playground's Stop button) or the time limit."""
 
-    stop_requested: Callable[[], int | None] = lambda: None
+    signal_received: Callable[[], int | None] = lambda: None
     stop: Callable[[], bool] | None = None
     max_seconds: float | None = None
     signum: int | None = None  # the signal that stopped the run
@@ -208,30 +212,25 @@ class StopRules:
 
     def reason(self, done: int = 1) -> str | None:
         """ "interrupted", "stopped", "time limit", or None to go on (after at least one step)."""
-        received = self.stop_requested()
+        received = self.signal_received()
         if received is not None:
             self.signum = received
             return "interrupted"
         if self.stop is not None and self.stop():
             return "stopped"
-        if (
-            self.max_seconds is not None
-            and done
-            and time.perf_counter() - self.started > self.max_seconds
-        ):
-            return "time limit"
+        if self.max_seconds is not None and done:
+            return "time limit" if time.perf_counter() - self.started > self.max_seconds else None
         return None
 
-
-def stop_message(reason: str, done: int, total: int, unit: str, rules: StopRules) -> str:
-    """The one line that says why a run ended early and what was kept."""
-    if reason == "interrupted":
-        signum = rules.signum or signal.SIGINT
-        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
-        return f"interrupted{by} after {done} of {total} {unit}; kept the image so far"
-    if reason == "time limit":
-        return f"stopped after {done} of {total} {unit}: the {rules.max_seconds or 0:g} s limit"
-    return f"stopped after {done} of {total} {unit}; kept the best image so far"
+    def message(self, reason: str, done: int, total: int, unit: str = "steps") -> str:
+        """The one line that says why a run ended early and what was kept."""
+        if reason == "interrupted":
+            signum = self.signum or signal.SIGINT
+            by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+            return f"interrupted{by} after {done} of {total} {unit}; kept the image so far"
+        if reason == "time limit":
+            return f"stopped after {done} of {total} {unit}: the {self.max_seconds or 0:g} s limit"
+        return f"stopped after {done} of {total} {unit}; kept the best image so far"
 
 
 def style_list(style: Any) -> list[Any]:
@@ -241,24 +240,86 @@ def style_list(style: Any) -> list[Any]:
     return [style]
 
 
-def colored_inputs(
-    content: np.ndarray, styles: list[np.ndarray], color: str
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """What the network sees under ``color`` (``color.py``): the painting in the photo's colours
-    ("histogram"), both in grey with matched brightness ("luminance"), or both as they are."""
-    if color == "histogram":
-        return content, [match_color(s, content) for s in styles]
-    if color == "luminance":
-        pairs = [luminance_pair(content, s) for s in styles]
-        return pairs[0][0], [style for _, style in pairs]
-    return content, styles
+def prepared(run: PreparedRun | Settings | None, changes: Mapping[str, Any]) -> PreparedRun:
+    """``run`` with ``changes`` applied, or a run prepared from settings (its notice printed)."""
+    if isinstance(run, PreparedRun):
+        return run.updated(**changes) if changes else run
+    run = prepare_run(run, **changes)
+    if run.notice:
+        print(f"NOTE: {run.notice}")
+    return run
 
 
-def recolor(color: str, original: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """What turns an optimized image into the result: the photo's colours put back ("luminance")."""
-    if color == "luminance":
-        return lambda image: with_content_colors(image, original)
-    return lambda image: image
+def load_inputs(content: Any, style: Any, run: PreparedRun) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The photo at ``max_dim`` and each painting at ``style_max_dim``: each source read once."""
+    settings = run.settings
+    min_side = max(MIN_SIDE, run.architecture.min_side)
+    photo = load_image(content, settings.max_dim, settings.upscale, min_side)
+    sizes = (settings.style_max_dim, settings.upscale, min_side)
+    return photo, [load_image(source, *sizes) for source in style_list(style)]
+
+
+def starting_image(
+    content: np.ndarray, style: np.ndarray, settings: Settings, start_image: Any = None
+) -> tf.Tensor:
+    """``settings.init``'s start, or ``start_image`` (anything ``load_image`` takes, for example a
+    smaller run's result: coarse-to-fine, notebook 07) resized to the content."""
+    if start_image is None:
+        return initial_image(tf.constant(content), tf.constant(style), settings.init, settings.seed)
+    return tf.image.resize(load_image(start_image, None), content.shape[1:3], antialias=True)
+
+
+def adam_loop(
+    loss: LossFunction,
+    start: tf.Tensor,
+    run: PreparedRun,
+    callback: Callback | None = None,
+    callback_every: int = 10,
+    rules: StopRules | None = None,
+) -> StyleTransferResult:
+    """The loop notebook 05 writes out: Adam steps on the pixels, keeping the image of the lowest
+    loss. Ctrl-C (or a signal) returns what it has; a NaN or Inf loss undoes its step and stops."""
+    settings, rules = run.settings, rules or StopRules()
+    image = tf.Variable(start, name="image")
+    optimizer = make_optimizer(settings)
+    optimizer.build([image])  # its slots exist before a compiled step first runs
+    train_step = make_train_step(loss, optimizer, settings.step_mode)
+    history: list[dict[str, float]] = []
+    best_total, best_image, best_step = math.inf, tf.identity(image), 0
+    stopped, message = "finished", None
+    try:
+        for step in range(1, settings.steps + 1):
+            reason = rules.reason(len(history))
+            if reason is not None:
+                stopped, message = reason, rules.message(reason, len(history), settings.steps)
+                break
+            began = time.perf_counter()
+            losses, finite, previous = train_step(image)
+            fetched = tf.stack([*losses.values(), tf.cast(finite, tf.float32)]).numpy()
+            values = {name: float(value) for name, value in zip(losses, fetched)}
+            if not fetched[-1]:
+                image.assign(previous)  # undo the step that went wrong
+                stopped = "not finite"
+                message = (
+                    f"the loss or its gradient became NaN or infinite at step {step}; kept the image of "
+                    f"step {step - 1}; lower the learning rate (now {settings.learning_rate:g}) or the loss weights"
+                )
+                break
+            if values["total"] < best_total:
+                best_total, best_image, best_step = values["total"], previous, step
+            history.append({"step": step, **values, "seconds": time.perf_counter() - began})
+            if callback is not None and (step % callback_every == 0 or step == settings.steps):
+                callback(step, image, values)
+    except KeyboardInterrupt as exc:  # Ctrl-C in a notebook, or a signal turned into one
+        stopped, rules.signum = "interrupted", getattr(exc, "signum", int(signal.SIGINT))
+        message = rules.message(stopped, len(history), settings.steps)
+    finally:
+        close = getattr(callback, "close", None)
+        if close is not None:
+            close()
+    return StyleTransferResult(
+        image.numpy(), best_image.numpy(), best_step, history, run, stopped, message, rules.signum
+    )
 
 
 def stylize(
@@ -272,152 +333,24 @@ def stylize(
     stop: Callable[[], bool] | None = None,
     **changes: Any,
 ) -> StyleTransferResult:
-    """Optimize an image so its features match ``content``'s and its Gram matrices match ``style``'s.
+    """Optimize an image so its features match ``content``'s and its Gram matrices match ``style``'s
+    (notebook 05): the inputs read once, the loss built once, then :func:`adam_loop`.
 
-    ``content`` and ``style`` are anything :func:`~nst_helpers.core.images.load_image` takes (paths, names,
-    URLs, PIL images, arrays in [0, 1] or uint8, with or without the batch axis), brought to
-    ``max_dim``; a bad one is a one-line ``NSTError``. ``run`` is a :class:`PreparedRun` (reused as it
-    is, with ``changes`` such as ``steps=50`` applied), or settings to prepare one from. Ctrl-C stops
-    the run and returns what it has; a NaN or Inf loss stops it and keeps the last good image;
-    ``max_seconds`` stops it after that much time in the loop (at least one step runs).
-    ``start_image`` (anything ``load_image`` takes, resized to the content) replaces ``settings.init``:
-    for example a smaller run's result, upsampled (coarse-to-fine, notebook 07). ``stop``, asked
-    between steps, ends the run when it returns True (the playground's Stop button, notebook 09).
+    ``content`` and ``style`` are anything :func:`~nst_helpers.core.images.load_image` takes; a bad
+    one is a one-line ``NSTError``. ``run`` is a :class:`PreparedRun` (reused, with ``changes`` such
+    as ``steps=50`` applied) or settings to prepare one from. ``max_seconds`` and ``stop()`` end the
+    run early, keeping the best image. The controls of notebook 08 (colour, L-BFGS) run through
+    :func:`nst_helpers.controls.stylize.stylize_with_controls`.
     """
-    if isinstance(run, PreparedRun):
-        run = run.updated(**changes) if changes else run
-    else:
-        run = prepare_run(run, **changes)
-        if run.notice:
-            print(f"NOTE: {run.notice}")
-    settings, extractor = run.settings, run.extractor
-
-    min_side = max(MIN_SIDE, run.architecture.min_side)
-    original = load_image(content, settings.max_dim, settings.upscale, min_side)
-    styles = [
-        load_image(s, settings.style_max_dim, settings.upscale, min_side) for s in style_list(style)
-    ]
-    photo, styles = colored_inputs(original, styles, settings.color)
-    content = tf.constant(photo)
-    style_tensors = [tf.constant(s) for s in styles]
-    style = style_tensors[0]
-    loss = make_loss(extractor, settings, content, style_tensors)
-    if start_image is None:
-        start = initial_image(content, style, settings.init, settings.seed)
-    else:
-        start = tf.image.resize(
-            load_image(start_image, None), tf.shape(content)[1:3], antialias=True
+    run = prepared(run, changes)
+    if run.settings.color != "none" or run.settings.optimizer != "adam":
+        raise NSTError(
+            "color and optimizer are controls of notebook 08: run them with nst.stylize_with_controls"
         )
-        if settings.color == "luminance":
-            start = tf.constant(grey(start.numpy()))
-    finish = recolor(settings.color, original)
-    if settings.optimizer == "lbfgs":
-        return lbfgs_run(loss, start, run, callback, callback_every, max_seconds, stop, finish)
-    image = tf.Variable(start, name="image")
-    optimizer = make_optimizer(settings)
-    optimizer.build([image])  # its slots exist before a compiled step first runs
-    train_step = make_train_step(loss, optimizer, settings.step_mode)
-
-    history: list[dict[str, float]] = []
-    best_total, best_image, best_step = math.inf, tf.identity(image), 0
-    stopped, message, interrupted_by = "finished", None, None
-
-    try:
-        with stop_between_steps() as stop_requested:
-            rules = StopRules(stop_requested, stop, max_seconds)
-            for step in range(1, settings.steps + 1):
-                reason = rules.reason(len(history))
-                if reason is not None:
-                    stopped, interrupted_by = reason, rules.signum
-                    message = stop_message(reason, len(history), settings.steps, "steps", rules)
-                    break
-                start = time.perf_counter()
-                losses, finite, previous = train_step(image)
-                finite_flag = tf.cast(finite, tf.float32)
-                fetched = tf.stack([*losses.values(), finite_flag]).numpy()  # one copy to the host
-                values = {name: float(value) for name, value in zip(losses, fetched)}
-                if not fetched[-1]:
-                    image.assign(previous)  # undo the step that went wrong
-                    stopped = "not finite"
-                    message = (
-                        f"the loss or its gradient became NaN or infinite at step {step}; kept the image of "
-                        f"step {step - 1}; lower the learning rate (now {settings.learning_rate:g}) or the loss weights"
-                    )
-                    break
-                if values["total"] < best_total:
-                    best_total, best_image, best_step = values["total"], previous, step
-                values["seconds"] = time.perf_counter() - start
-                history.append({"step": step, **values})
-                if callback is not None and (step % callback_every == 0 or step == settings.steps):
-                    callback(step, image, values)
-    except KeyboardInterrupt as exc:  # Ctrl-C in a notebook or a script
-        stopped, interrupted_by = "interrupted", signal_of(exc)
-        message = stop_message(
-            stopped, len(history), settings.steps, "steps", StopRules(signum=interrupted_by)
-        )
-    finally:
-        close = getattr(callback, "close", None)
-        if close is not None:
-            close()
-
-    return StyleTransferResult(
-        image=finish(image.numpy()),
-        best_image=finish(best_image.numpy()),
-        best_step=best_step,
-        history=history,
-        run=run,
-        stopped=stopped,
-        message=message,
-        interrupted_by=interrupted_by,
+    content, styles = load_inputs(content, style, run)
+    loss = make_loss(
+        run.extractor, run.settings, tf.constant(content), [tf.constant(s) for s in styles]
     )
-
-
-def lbfgs_run(
-    loss: LossFunction,
-    start: tf.Tensor,
-    run: PreparedRun,
-    callback: Callback | None,
-    callback_every: int,
-    max_seconds: float | None,
-    stop: Callable[[], bool] | None,
-    finish: Callable[[np.ndarray], np.ndarray],
-) -> StyleTransferResult:
-    """:func:`stylize` with SciPy's L-BFGS-B (``settings.optimizer == "lbfgs"``): ``steps`` counts
-    iterations; stopping, time limits, Ctrl-C and NaN behave as in the Adam loop."""
-    settings = run.settings
-    try:
-        with stop_between_steps() as stop_requested:
-            rules = StopRules(stop_requested, stop, max_seconds)
-            outcome = minimize_lbfgs(
-                loss,
-                start,
-                settings.steps,
-                callback,
-                callback_every,
-                rules.reason,
-                compiled=settings.step_mode != "eager",
-            )
-    finally:
-        close = getattr(callback, "close", None)
-        if close is not None:
-            close()
-    done = len(outcome.history)
-    if outcome.stopped == "not finite":
-        message = (
-            f"the loss or its gradient became NaN or infinite at iteration {done + 1}; kept the best "
-            "image; lower the loss weights"
-        )
-    elif outcome.stopped == "finished":
-        message = None
-    else:
-        message = stop_message(outcome.stopped, done, settings.steps, "iterations", rules)
-    return StyleTransferResult(
-        image=finish(outcome.image),
-        best_image=finish(outcome.best_image),
-        best_step=outcome.best_step,
-        history=outcome.history,
-        run=run,
-        stopped=outcome.stopped,
-        message=message,
-        interrupted_by=rules.signum,
-    )
+    start = starting_image(content, styles[0], run.settings, start_image)
+    rules = StopRules(stop=stop, max_seconds=max_seconds)
+    return adam_loop(loss, start, run, callback, callback_every, rules)

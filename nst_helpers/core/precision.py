@@ -11,25 +11,14 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from typing import Iterator
 
 from nst_helpers.core.errors import NSTError
+from nst_helpers.core.machine import cpu_flags, gpu_compute_capabilities
 
 PRECISIONS = ("float32", "mixed", "auto")
 CPU_FAST_BF16_FLAG = "amx_bf16"
 """The CPU feature under which bfloat16 was measured faster than float32 (Intel AMX tile units)."""
-
-
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags as Linux reports them (empty elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def cpu_bf16_flags() -> list[str]:
@@ -40,17 +29,6 @@ def cpu_bf16_flags() -> list[str]:
 def cpu_has_fast_bf16() -> bool:
     """True when the CPU has AMX (``amx_bf16``), where bfloat16 convolutions beat float32."""
     return CPU_FAST_BF16_FLAG in cpu_flags()
-
-
-def gpu_compute_capabilities() -> list[tuple[int, int]]:
-    """Compute capability of each GPU TensorFlow sees."""
-    import tensorflow as tf
-
-    capabilities = []
-    for gpu in tf.config.list_physical_devices("GPU"):
-        details = tf.config.experimental.get_device_details(gpu)
-        capabilities.append(tuple(details.get("compute_capability", (0, 0))))
-    return capabilities
 
 
 def choose_policy(precision: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ once, sets the seed once, picks the precision and builds the extractor. What it 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import keras
 
@@ -18,6 +18,7 @@ from nst_helpers.core.errors import NSTError
 from nst_helpers.core.models import build_extractor
 from nst_helpers.core.precision import choose_policy
 from nst_helpers.core.settings import DEFAULTS, Settings
+from nst_helpers.core.sources import Fetch
 from nst_helpers.core.weights import choose_weights, describe_weights
 
 NETWORK_SETTINGS = ("architecture", "weights", "precision")
@@ -64,20 +65,21 @@ class PreparedRun:
 
 
 def prepare_run(
-    settings: Settings | None = None, stop: Callable[[], bool] | None = None, **changes: Any
+    settings: Settings | None = None, fetch: Fetch | None = None, **changes: Any
 ) -> PreparedRun:
     """Check ``settings`` (default :data:`~nst_helpers.core.settings.DEFAULTS`) with ``changes`` applied,
     and build what the run needs.
 
     ``weights="auto"`` becomes ImageNet where it can be downloaded, else the offline VGG16 (on the
     vgg16 architecture), said in ``notice``. Loss weights and layers left as None come from the
-    architecture actually used. ``stop()`` returning True interrupts a weights download.
+    architecture actually used. ``fetch`` downloads the ImageNet weights (Keras' downloader by
+    default; the command line and the page pass their guarded one).
     """
     requested = settings if settings is not None else DEFAULTS
     if changes:
         requested = replace(requested, **changes)
     requested = requested.checked()
-    name, weights, notice = choose_weights(requested.architecture, requested.weights, stop)
+    name, weights, notice = choose_weights(requested.architecture, requested.weights, fetch)
     arch = get_architecture(name)
     checked = requested.for_architecture(arch, weights)
     if checked.seed is not None:

@@ -1,75 +1,184 @@
-"""The settings of one stylization run: the course's defaults, in one place, and their checks
-(used by notebook 05, the command line and every notebook's parameters).
+"""The settings of one stylization run, each declared once (taught in notebook 05).
 
-``DEFAULTS`` is the one place where a default lives: the command line's options and the notebooks'
-parameter cells take theirs from it. :meth:`Settings.checked` validates a request once, before
-anything heavy loads; :func:`nst_helpers.core.prepare.prepare_run` then fills in what the architecture
-decides (loss weights, layers).
+Every field of :class:`Settings` carries its default, its command-line flag, its help, its choices
+or range and, for the playground, its label: :data:`OPTIONS` is read from those fields, and the
+command line's parser (``nst_helpers.cli``) and the page's controls (``nst_helpers.page``) are
+generated from it. :meth:`Settings.checked` validates a request once, before anything heavy loads.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
-from nst_helpers.core.architectures import Architecture, get_architecture
-from nst_helpers.core.color import check_color
+from nst_helpers.core.architectures import ARCHITECTURES, Architecture, get_architecture
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.precision import PRECISIONS
 from nst_helpers.core.weights import normalize_weights
 
 INITS = ("recolored", "content", "style", "noise")
-"""Starting images: the photo recoloured to the painting's mean colour and colour covariance (the
-default, notebook 05), the photo itself, the painting, or noise."""
 LR_SCHEDULES = ("cosine", "constant")
-"""Adam's learning rate over a run: a cosine from ``learning_rate`` down to a third of it (the default,
-notebook 05), or the same for every step."""
 OPTIMIZERS = ("adam", "lbfgs")
-"""Adam on the pixels (notebook 05) or SciPy's L-BFGS-B with the [0, 1] bounds (notebook 08)."""
 STYLE_BALANCES = ("relative", "equal")
-"""How the style layers are weighted against each other (see ``losses.style_layer_weights``)."""
 STEP_MODES = ("eager", "function", "xla")
-MAX_DIM_RANGE = (32, 4096)
-MAX_STEPS = 100_000
+COLOR_MODES = ("none", "luminance", "histogram")
+LOSS_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
+FROM_ARCHITECTURE = (*LOSS_WEIGHTS, "content_layers", "style_layers", "softmax_temperature")
+"""Settings left as None take the architecture's value (``Settings.for_architecture``)."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """How one setting is given and checked: ``kind`` is int, float, str, bool, "layers" (names)
+    or "numbers" (a list); ``flag`` None keeps it off the command line, ``page`` None off the page."""
+
+    name: str
+    default: Any
+    help: str
+    kind: Any
+    flag: str | None
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    above_low: bool = False  # the range excludes ``low`` itself
+    page: str | None = None  # the control's label on the playground page
+    advanced: bool = False  # on the page, under "Advanced"
+    aliases: tuple[str, ...] = ()  # older flags that still work
+
+
+def option(default: Any, help: str, **spec: Any) -> Any:
+    """A :class:`Settings` field with its :class:`Option` spec (flag: ``--name-with-dashes``)."""
+    return field(default=default, metadata={"option": {"help": help, **spec}})
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything that decides a run. Loss weights and layers left as None take the architecture's."""
 
-    architecture: str = "vgg19"
-    weights: Any = "auto"  # ImageNet where it can be had, else the offline VGG16 (see weights.py)
-    max_dim: int = 512
-    upscale: bool = False
-    steps: int = 300
-    learning_rate: float = 0.02
-    content_weight: float | None = None
-    style_weight: float | None = None
-    tv_weight: float | None = None
-    content_layers: tuple[str, ...] | None = None
-    style_layers: tuple[str, ...] | None = None
-    style_layer_weights: dict[str, float] | None = None
-    style_balance: str = "relative"  # each style layer's error relative to its target (losses.py)
-    softmax_temperature: float | None = (
-        None  # None: the architecture's; 0: off (losses.smooth_features)
+    architecture: str = option(
+        "vgg19", "the network", choices=tuple(ARCHITECTURES), flag="--arch", page="Backbone"
     )
-    style_scale: float = 1.0  # the style image's long side, as a multiple of max_dim
-    style_blend: tuple[float, ...] | None = (
-        None  # several styles' weights; None: equal (notebook 08)
+    weights: Any = option(
+        "auto",
+        "auto (ImageNet, or the offline VGG16 where it cannot be downloaded), imagenet, "
+        "offline-vgg16, none, or a weights file",
+        kind=str,
+        page="Weights (auto: ImageNet, or the offline VGG16 without internet; none: random)",
+        advanced=True,
     )
-    color: str = "none"  # "luminance" or "histogram" keep the photo's colours (color.py)
-    optimizer: str = "adam"  # or "lbfgs": then steps counts L-BFGS iterations
-    init: str = "recolored"  # start in the painting's palette (notebook 05)
-    lr_schedule: str = "cosine"  # the step shrinks over the run, so the loss settles (notebook 05)
-    adam_beta_1: float = 0.9  # Adam's momentum; 0.99 (TensorFlow's tutorial) overshoots
-    seed: int | None = 0
-    step_mode: str = (
-        "function"  # the whole step compiled with tf.function; notebook 05 teaches it eager
+    max_dim: int = option(
+        512, "long side in pixels", low=32, high=4096, page="Working size (long side, px)"
     )
-    precision: str = "auto"  # 16-bit only where it was measured faster (see precision.py)
+    upscale: bool = option(False, "enlarge images smaller than --max-dim")
+    steps: int = option(300, "Adam steps or L-BFGS iterations", low=1, high=100_000, page="Steps")
+    learning_rate: float = option(
+        0.02,
+        "learning rate on [0, 1] pixels",
+        low=0.0,
+        high=1.0,
+        above_low=True,
+        flag="--lr",
+        page="Learning rate (Adam)",
+        advanced=True,
+    )
+    content_weight: float | None = option(
+        None, "default: the architecture's", kind=float, low=0.0, high=1e12
+    )
+    style_weight: float | None = option(
+        None, "default: the architecture's", kind=float, low=0.0, high=1e12
+    )
+    tv_weight: float | None = option(
+        None, "default: the architecture's", kind=float, low=0.0, high=1e12
+    )
+    content_layers: tuple[str, ...] | None = option(
+        None, "comma-separated layer names (default: the architecture's)", kind="layers"
+    )
+    style_layers: tuple[str, ...] | None = option(
+        None, "comma-separated layer names (default: the architecture's)", kind="layers"
+    )
+    style_layer_weights: dict[str, float] | None = option(
+        None, "each style layer's weight by name (default: balanced)", kind=dict, flag=None
+    )
+    style_balance: str = option(
+        "relative",
+        "relative: each style layer's error relative to its target, so all take part; equal: "
+        "Gatys et al.'s 1/L weights, where the first layers dominate",
+        choices=STYLE_BALANCES,
+    )
+    softmax_temperature: float | None = option(
+        None,
+        "a softmax over channels before the losses (Wang et al. 2021); 0: off",
+        kind=float,
+        low=0.0,
+        high=1e3,
+        flag=None,
+    )
+    style_scale: float = option(
+        1.0,
+        "the style image's long side as a multiple of --max-dim: larger makes the pattern larger",
+        low=0.0,
+        high=8.0,
+        above_low=True,
+    )
+    style_blend: tuple[float, ...] | None = option(
+        None,
+        "one weight per style image, such as 0.7,0.3 (default: equal)",
+        kind="numbers",
+        low=0.0,
+        high=1e6,
+        flag="--blend",
+        aliases=("--style-weights",),
+    )
+    color: str = option(
+        "none",
+        "keep the photo's colours: luminance (stylize brightness only) or histogram (the painting "
+        "recoloured to the photo's first)",
+        choices=COLOR_MODES,
+        page="Colours (luminance, histogram: keep the photo's; notebook 08)",
+        advanced=True,
+    )
+    optimizer: str = option(
+        "adam",
+        "adam, or lbfgs (SciPy's L-BFGS-B within [0, 1])",
+        choices=OPTIMIZERS,
+        page="Optimizer (lbfgs: steps are L-BFGS iterations)",
+        advanced=True,
+    )
+    init: str = option(
+        "recolored",
+        "starting image: the photo recoloured to the painting's palette, the photo, the painting "
+        "or noise",
+        choices=INITS,
+    )
+    lr_schedule: str = option(
+        "cosine",
+        "cosine: the learning rate falls to a third of --lr by the last step; constant: it stays",
+        choices=LR_SCHEDULES,
+    )
+    adam_beta_1: float = option(
+        0.9, "Adam's momentum (TensorFlow's tutorial uses 0.99)", low=0.0, high=0.999
+    )
+    seed: int | None = option(
+        0, "random seed", kind=int, low=0, high=2**31 - 1, page="Seed", advanced=True
+    )
+    step_mode: str = option(
+        "function",
+        "eager, function (the whole step compiled with tf.function) or xla",
+        choices=STEP_MODES,
+        page="Step mode",
+        advanced=True,
+    )
+    precision: str = option(
+        "auto",
+        "float32, mixed (bfloat16 on CPUs, float16 on GPUs), or auto: mixed only on CPUs with AMX "
+        "and GPUs with tensor cores, where it was measured faster",
+        choices=PRECISIONS,
+        page="Precision",
+        advanced=True,
+    )
 
     @property
     def is_checked(self) -> bool:
@@ -82,96 +191,39 @@ class Settings:
 
     def checked(self) -> "Settings":
         """Return a checked copy with names normalized, or raise a one-line ``NSTError``.
-
-        A copy that was already checked is returned as it is, so a run is checked once.
-        """
+        A copy that was already checked is returned as it is, so a run is checked once."""
         if self.is_checked:
             return self
         return self._validated()._marked()
 
     def _validated(self) -> "Settings":
-        arch = get_architecture(self.architecture)
+        """A copy with every option checked (:func:`check_option`), then the checks across options."""
         values = asdict(self)
-        values["architecture"] = arch.name
+        values["architecture"] = get_architecture(self.architecture).name
         values["weights"] = normalize_weights(self.weights)
-        check_int("max_dim", self.max_dim, *MAX_DIM_RANGE, hint="the long side in pixels")
-        check_int("steps", self.steps, 1, MAX_STEPS)
-        check_float("learning_rate", self.learning_rate, 0.0, 1.0, lower_open=True, hint="try 0.02")
-        values["learning_rate"] = float(self.learning_rate)
-        for name in ("content_weight", "style_weight", "tv_weight"):
-            if values[name] is not None:
-                check_float(name, values[name], 0.0, 1e12)
-                values[name] = float(values[name])
+        for spec in OPTIONS.values():
+            if spec.name not in ("architecture", "weights"):
+                values[spec.name] = check_option(spec, values[spec.name])
+        checked = Settings(**values)
+        checked._check_together()
+        return checked
+
+    def _check_together(self) -> None:
+        """The checks that involve more than one setting."""
+        arch = get_architecture(self.architecture)
         if not any(
-            getattr(arch, name) if values[name] is None else values[name] for name in _LOSS_WEIGHTS
+            getattr(arch, n) if getattr(self, n) is None else getattr(self, n) for n in LOSS_WEIGHTS
         ):
             raise NSTError(
                 "content_weight, style_weight and tv_weight are all 0, so there is nothing to optimize; "
                 f"give style_weight a positive value (the default is {arch.style_weight:g})"
             )
-        if values["softmax_temperature"] is not None:
-            check_float(
-                "softmax_temperature", values["softmax_temperature"], 0.0, 1e3, hint="0 for off"
-            )
-            values["softmax_temperature"] = float(values["softmax_temperature"])
-        check_float(
-            "style_scale",
-            self.style_scale,
-            0.0,
-            8.0,
-            lower_open=True,
-            hint="1 for the content's size",
-        )
-        values["style_scale"] = float(self.style_scale)
-        if not MAX_DIM_RANGE[0] <= self.style_max_dim <= MAX_DIM_RANGE[1]:
+        low, high = OPTIONS["max_dim"].low, OPTIONS["max_dim"].high
+        if not low <= self.style_max_dim <= high:
             raise NSTError(
                 f"style_scale={self.style_scale:g} at max_dim {self.max_dim} makes the style image "
-                f"{self.style_max_dim} px; keep it from {MAX_DIM_RANGE[0]} to {MAX_DIM_RANGE[1]} px"
+                f"{self.style_max_dim} px; keep it from {low:g} to {high:g} px"
             )
-        if values["style_blend"] is not None:
-            blend = tuple(values["style_blend"])
-            for index, weight in enumerate(blend):
-                check_float(f"style_blend[{index}]", weight, 0.0, 1e6)
-            if not blend or sum(float(w) for w in blend) <= 0:
-                raise NSTError(
-                    "style_blend needs a positive weight for at least one style, for example (0.7, 0.3)"
-                )
-            values["style_blend"] = tuple(float(w) for w in blend)
-        check_color(self.color)
-        if self.optimizer not in OPTIMIZERS:
-            raise NSTError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        if self.style_balance not in STYLE_BALANCES:
-            raise NSTError(
-                f"unknown style balance {self.style_balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
-            )
-        if self.init not in INITS:
-            raise NSTError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise NSTError(
-                f"unknown lr_schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}"
-            )
-        check_float("adam_beta_1", self.adam_beta_1, 0.0, 0.999, hint="0.9 is usual")
-        values["adam_beta_1"] = float(self.adam_beta_1)
-        if self.step_mode not in STEP_MODES:
-            raise NSTError(
-                f"unknown step mode {self.step_mode!r}; choose one of {', '.join(STEP_MODES)}"
-            )
-        if self.precision not in PRECISIONS:
-            raise NSTError(
-                f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}"
-            )
-        if self.seed is not None:
-            check_int("seed", self.seed, 0, 2**31 - 1)
-        for name in ("content_layers", "style_layers"):
-            if values[name] is not None:
-                values[name] = tuple(values[name])
-                if not values[name]:
-                    raise NSTError(
-                        f"{name} is empty; name at least one layer, or None for the architecture's"
-                    )
-        return Settings(**values)
 
     def blend_for(self, count: int) -> list[float]:
         """The weights of ``count`` style images, summing to 1: ``style_blend`` normalized, or equal;
@@ -196,9 +248,7 @@ class Settings:
         from the architecture where they were left as None."""
         if not self.is_checked:
             raise NSTError("check the settings first: settings.checked()")
-        values = {
-            name: getattr(arch, name) for name in _FROM_ARCHITECTURE if getattr(self, name) is None
-        }
+        values = {n: getattr(arch, n) for n in FROM_ARCHITECTURE if getattr(self, n) is None}
         return replace(self, architecture=arch.name, weights=weights, **values)._marked()
 
     def updated(self, **changes: Any) -> "Settings":
@@ -206,12 +256,23 @@ class Settings:
         return replace(self, **changes).checked()
 
 
+def options_of(cls: type) -> dict[str, Option]:
+    """The :class:`Option` of every field of a settings class, in the order they are declared."""
+    table = {}
+    for f in fields(cls):
+        spec = dict(f.metadata["option"])
+        default = None if f.default is MISSING else f.default
+        spec.setdefault("kind", type(default))
+        spec.setdefault("flag", "--" + f.name.replace("_", "-"))
+        table[f.name] = Option(name=f.name, default=default, **spec)
+    return table
+
+
+OPTIONS = options_of(Settings)
+"""The one table of options: the command line's parser and the page's controls are built from it."""
+
 DEFAULTS = Settings()
 """The course's defaults: the command line's options and the notebooks' parameters start here."""
-
-_LOSS_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
-_LAYERS = ("content_layers", "style_layers")
-_FROM_ARCHITECTURE = (*_LOSS_WEIGHTS, *_LAYERS, "softmax_temperature")
 
 
 def _is_number(value: Any) -> bool:
@@ -219,26 +280,50 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def check_option(spec: Option, value: Any, label: str | None = None) -> Any:
+    """``value`` checked against ``spec`` (numbers as float or int, lists as tuples), or a one-line
+    ``NSTError`` that names ``label`` (the setting's name by default) and what to give instead."""
+    name = label or spec.name
+    if value is None and spec.default is None:
+        return None
+    if spec.choices:
+        if value not in spec.choices:
+            raise NSTError(f"unknown {name} {value!r}; choose one of {', '.join(spec.choices)}")
+    elif spec.kind is bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise NSTError(f"{name}={value!r} is not True or False")
+        return bool(value)
+    elif spec.kind is int:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            value = math.nan  # 1.5 and "3" are not whole numbers
+        if not (spec.low <= value <= spec.high):
+            raise NSTError(
+                f"{name}={value!r} is out of range; use a whole number from {spec.low:g} to {spec.high:g}"
+            )
+        return int(value)
+    elif spec.kind is float:
+        return check_number(name, value, spec)
+    elif spec.kind in ("layers", "numbers"):
+        items = tuple(value) if isinstance(value, (list, tuple)) else ()
+        if not items:
+            raise NSTError(f"{name} is empty; give at least one, or None for the default")
+        if spec.kind == "numbers":
+            items = tuple(check_number(f"{name}[{i}]", v, spec) for i, v in enumerate(items))
+            if sum(items) <= 0:
+                raise NSTError(
+                    f"{name} needs a positive weight for at least one, such as (0.7, 0.3)"
+                )
+        return items
+    return value
 
 
-def check_int(name: str, value: Any, low: int, high: int, hint: str = "") -> None:
-    if not _is_int(value) or not low <= value <= high:
-        extra = f" ({hint})" if hint else ""
-        raise NSTError(
-            f"{name}={value!r} is out of range; use a whole number from {low} to {high}{extra}"
-        )
-
-
-def check_float(
-    name: str, value: Any, low: float, high: float, lower_open: bool = False, hint: str = ""
-) -> None:
+def check_number(name: str, value: Any, spec: Option) -> float:
+    """``value`` as a float within ``spec``'s range, or a one-line ``NSTError``."""
     number = float(value) if _is_number(value) else math.nan  # "0.1" is text, not a number
-    too_low = number <= low if lower_open else number < low
-    if math.isnan(number) or too_low or number > high:
-        bracket = "(" if lower_open else "["
-        extra = f"; {hint}" if hint else ""
+    too_low = number <= spec.low if spec.above_low else number < spec.low
+    if math.isnan(number) or too_low or number > spec.high:
+        bracket = "(" if spec.above_low else "["
         raise NSTError(
-            f"{name}={value!r} is out of range; use a number in {bracket}{low:g}, {high:g}]{extra}"
+            f"{name}={value!r} is out of range; use a number in {bracket}{spec.low:g}, {spec.high:g}]"
         )
+    return number

@@ -12,6 +12,7 @@ from importlib import metadata
 from typing import Any
 
 from nst_helpers.core.errors import NSTError
+from nst_helpers.core.machine import gpu_names
 
 
 def package_version(name: str) -> str:
@@ -77,13 +78,6 @@ def import_tensorflow_quietly(silence_warnings: bool = True) -> None:
         warnings.simplefilter("ignore")
 
 
-def gpu_names() -> list[str]:
-    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
-    import tensorflow as tf
-
-    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
-
-
 def show_errors_in_one_line() -> None:
     """In IPython, show the course's ``NSTError`` as its one-line message instead of a traceback.
 
@@ -125,11 +119,8 @@ def print_setup() -> None:
         )
 
 
-def setup_course() -> Any:
-    """Every notebook's setup: print versions and the device (:func:`print_setup`), and return the
-    course's defaults (``settings.DEFAULTS``), which the parameters cell starts from."""
-    from nst_helpers.core.settings import DEFAULTS
-
+def setup_course() -> None:
+    """Every notebook's setup cell (notebooks 01-09): import TensorFlow with its log quiet, then
+    print the versions and the device (:func:`print_setup`)."""
     import_tensorflow_quietly(silence_warnings=False)
     print_setup()
-    return DEFAULTS

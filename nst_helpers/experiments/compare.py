@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from nst_helpers.controls.stylize import stylize_with_controls
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import load_image
 from nst_helpers.core.losses import layer_temperatures, smooth_features
-from nst_helpers.core.optimize import StyleTransferResult, stylize
+from nst_helpers.core.optimize import StyleTransferResult
 from nst_helpers.core.prepare import PreparedRun, prepare_run
 from nst_helpers.core.settings import Settings
 from nst_helpers.core.weights import describe_weights, side_by_side_weights
@@ -107,7 +108,7 @@ def judged_run(
             {"step": step, "style_ratio": scores.style_ratio, "content_ratio": scores.content_ratio}
         )
 
-    result = stylize(
+    result = stylize_with_controls(
         content, style, run, callback=judge_now, callback_every=judge_every, **stylize_options
     )
     curve = pd.DataFrame(points, columns=["step", "style_ratio", "content_ratio"])
@@ -174,7 +175,9 @@ def compare_architectures(
             softmax_temperature=row.softmax_temperature,
         )
         result, curve = judged_run(run, content_image, style_image, reference, judge_every)
-        eager = stylize(content_image, style_image, run, steps=eager_steps + 1, step_mode="eager")
+        eager = stylize_with_controls(
+            content_image, style_image, run, steps=eager_steps + 1, step_mode="eager"
+        )
         height, width = content_image.shape[1:3]
         gflop = STEP_PASSES * graph_cost(run.extractor, height, width)[0]
         step_s, at_s = steps_to_reach(curve, target_style_ratio)
@@ -359,7 +362,7 @@ def compare_sizes(
             trials.append(SizeTrial(size, None, row | {"status": f"skipped: {exc}"}))
             continue
         try:
-            result = stylize(content_image, style_image, sized)
+            result = stylize_with_controls(content_image, style_image, sized)
         except tf.errors.ResourceExhaustedError:  # a GPU's memory, which the estimate does not see
             status = f"skipped: out of memory on this device at {size} px"
             trials.append(SizeTrial(size, None, row | {"status": status}))
@@ -430,10 +433,10 @@ def coarse_to_fine(
     content_top = load_image(content, top, True)
     reference = judge_pair(content_top, load_image(style, run.settings.style_max_dim, True), judge)
 
-    direct = stylize(content_top, style, run, max_seconds=seconds)
+    direct = stylize_with_controls(content_top, style, run, max_seconds=seconds)
     stages, start = [], None
     for size, share in zip(stage_sizes, stage_shares):
-        stage = stylize(
+        stage = stylize_with_controls(
             load_image(content, size, True),
             style,
             run.updated(max_dim=size),

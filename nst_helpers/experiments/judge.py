@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from nst_helpers.core.architectures import get_architecture
+from nst_helpers.core.color import palette_distance
 from nst_helpers.core.images import load_image
 from nst_helpers.core.losses import gram_matrix
 from nst_helpers.core.models import build_extractor
@@ -38,7 +39,6 @@ JUDGE_ARCHITECTURE = "vgg16"
 JUDGE_WEIGHTS = OFFLINE_VGG16
 JUDGE_CONTENT_LAYER = "block4_conv2"
 JUDGE_STYLE_LAYERS = get_architecture(JUDGE_ARCHITECTURE).style_layers
-PALETTE_BINS = 8
 
 
 @dataclass(frozen=True)
@@ -88,17 +88,6 @@ def edge_structure(output: np.ndarray, content: np.ndarray) -> float:
     a, b = edges(output), edges(content)
     top = float(tf.maximum(tf.reduce_max(a), tf.reduce_max(b))) or 1.0
     return float(tf.image.ssim(a, b, max_val=top)[0])
-
-
-def palette_distance(output: np.ndarray, style: np.ndarray, bins: int = PALETTE_BINS) -> float:
-    """Half the L1 distance between the normalized bins x bins x bins color histograms, in [0, 1]."""
-
-    def histogram(image: np.ndarray) -> np.ndarray:
-        pixels = np.clip(np.asarray(image, np.float64).reshape(-1, 3), 0.0, 1.0 - 1e-9)
-        counts, _ = np.histogramdd(pixels, bins=(bins, bins, bins), range=((0, 1),) * 3)
-        return counts.ravel() / counts.sum()
-
-    return float(0.5 * np.abs(histogram(output) - histogram(style)).sum())
 
 
 def content_distance(features: dict[str, tf.Tensor], content_features: tf.Tensor) -> float:

@@ -82,9 +82,9 @@ def markdown_table(path: Path) -> str:
 
 def machine() -> list[str]:
     """The lines that say where the numbers came from."""
+    from nst_helpers.core.machine import cpu_name, gpu_names
     from nst_helpers.core.precision import cpu_bf16_flags
-    from nst_helpers.core.setup import gpu_names, import_tensorflow_quietly, versions
-    from nst_helpers.experiments.benchmark.report import cpu_name
+    from nst_helpers.core.setup import import_tensorflow_quietly, versions
 
     import_tensorflow_quietly()
     gpus = gpu_names()

@@ -16,8 +16,9 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from nst_helpers.controls.stylize import stylize_with_controls
 from nst_helpers.core.images import load_image
-from nst_helpers.core.optimize import StyleTransferResult, stylize
+from nst_helpers.core.optimize import StyleTransferResult
 from nst_helpers.core.prepare import PreparedRun, prepare_run
 from nst_helpers.core.settings import Settings
 from nst_helpers.experiments.judge import Reference, judge_pair, make_judge
@@ -87,7 +88,7 @@ def attempt(
     judged points (step, style ratio, content ratio)."""
     spent, start = 0.0, None
     if method.coarse_size:
-        coarse = stylize(
+        coarse = stylize_with_controls(
             content,
             style,
             run.updated(**method.changes, max_dim=method.coarse_size, steps=method.coarse_steps),
@@ -102,7 +103,7 @@ def attempt(
         if bar and scores.style_ratio <= bar[0] and scores.content_ratio <= bar[1]:
             reached.append(step)
 
-    result = stylize(
+    result = stylize_with_controls(
         content,
         style,
         run.updated(

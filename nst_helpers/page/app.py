@@ -34,25 +34,18 @@ from gradio import utils as gr_utils  # noqa: E402
 from PIL import Image  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from nst_helpers.core.color import COLOR_MODES  # noqa: E402
 from nst_helpers.core.errors import NSTError  # noqa: E402
-from nst_helpers.core.precision import PRECISIONS  # noqa: E402
-from nst_helpers.core.settings import OPTIMIZERS, STEP_MODES  # noqa: E402
+from nst_helpers.core.settings import Option  # noqa: E402
+from nst_helpers.page import HOST, PORT  # noqa: E402
 from nst_helpers.page.requests import (  # noqa: E402
     CONTENT_CHOICES,
-    HOST,
+    CONTROLS,
+    KNOBS,
     MAX_UPLOAD_BYTES,
-    PLAYGROUND_DEFAULTS,
-    PORT,
-    SIZE_RANGE,
-    STEPS_RANGE,
-    STRENGTH_RANGE,
+    PAGE_OPTIONS,
     STYLE_CHOICES,
-    TV_RANGE,
-    WEIGHT_CHOICES,
     PlaygroundRequest,
     Update,
-    architecture_choices,
     content_label,
     stream_run,
     style_label,
@@ -340,10 +333,9 @@ def queue_holds(page: gr.Blocks) -> Callable[[str], bool]:
     return holds
 
 
-def admit(*inputs: Any) -> list[dict[str, Any]]:
-    """Gradio's check before it queues a run: one place per visitor. It takes Start's parameters,
-    the visitor's request last (see :func:`build_app`)."""
-    *controls, request = inputs
+def admit(request: gr.Request | None, *controls: Any) -> list[dict[str, Any]]:
+    """Gradio's check before it queues a run: one place per visitor. It takes Start's parameters
+    (see :func:`build_app`): the visitor's request, then the controls."""
     session = getattr(request, "session_hash", None) or ""
     if PLACES.take(visitor_of(request), running=False, session=session):
         return [gr.validate(True, "") for _ in controls]
@@ -398,24 +390,8 @@ def error_line(exc: BaseException, size: int | float | str) -> str:
 
 
 def stylize_page(
-    content: str,
-    content_upload: Any,
-    content_url: str,
-    style: str,
-    style_upload: Any,
-    architecture: str,
-    steps: float,
-    size: float,
-    style_strength: float,
-    tv_strength: float,
-    learning_rate: float,
-    step_mode: str,
-    precision: str,
-    seed: float,
-    weights: str,
-    color: str = PLAYGROUND_DEFAULTS.color,
-    optimizer: str = PLAYGROUND_DEFAULTS.optimizer,
-    request: gr.Request = None,  # type: ignore[assignment]  # Gradio passes the visitor's
+    request: gr.Request | None,  # Gradio passes the visitor's (it looks for it before *values)
+    *values: Any,
 ) -> Iterator[tuple[Any, str, str, pd.DataFrame | None, list[str] | None]]:
     """The Start button: yields (image, progress, status, loss plot, files) as the run goes.
 
@@ -435,25 +411,10 @@ def stylize_page(
     status = "preparing the network and the images..."
     try:
         yield image, progress, status, plot, files
-        new = PlaygroundRequest(
-            content=content,
-            style=style,
-            content_upload=received_upload(content_upload, "content upload", folder),
-            content_url=content_url or "",
-            style_upload=received_upload(style_upload, "style upload", folder),
-            architecture=architecture,
-            weights=weights,
-            steps=steps,
-            size=size,
-            style_strength=style_strength,
-            tv_strength=tv_strength,
-            learning_rate=learning_rate,
-            step_mode=step_mode,
-            precision=precision,
-            seed=seed,
-            color=color,
-            optimizer=optimizer,
-        )
+        controls = dict(zip(CONTROLS, values))
+        for name in ("content_upload", "style_upload"):
+            controls[name] = received_upload(controls.get(name), name.replace("_", " "), folder)
+        new = PlaygroundRequest(**controls)
         note = ""
         for update in stream_run(new, stop, folder):
             image = result_html(update.image, final=update.done)
@@ -466,6 +427,7 @@ def stylize_page(
                 status = "running; Stop keeps the best image so far"
             yield image, progress, status + note, plot, files
     except Exception as exc:
+        size = dict(zip(CONTROLS, values)).get("max_dim", "?")
         yield image, progress, f"Error: {error_line(exc, size)}", plot, files
     finally:
         stop.set()  # a closed tab ends its run too
@@ -483,9 +445,35 @@ def stop_page(request: gr.Request = None) -> str:  # type: ignore[assignment]
     return "stopping after this step; the best image so far will be kept"
 
 
+def control(spec: Option) -> Any:
+    """The page's widget for one option of the table: a menu for choices, a slider for a bounded
+    range, a number box otherwise."""
+    common = {"value": spec.default, "label": spec.page, "elem_id": spec.name.replace("_", "-")}
+    if spec.choices:
+        menu = gr.Dropdown if len(spec.choices) > 4 else gr.Radio
+        return menu(list(spec.choices), **common)
+    if spec.name in KNOBS:
+        return gr.Slider(spec.low, spec.high, step=0.1, **common)
+    if spec.kind is int and spec.high - spec.low <= 10_000:
+        return gr.Slider(spec.low, spec.high, step=1, **common)
+    if spec.kind is int:
+        return gr.Number(precision=0, minimum=spec.low, maximum=spec.high, **common)
+    return gr.Number(minimum=spec.low, maximum=spec.high, **common)
+
+
+def main_controls() -> dict[str, Option]:
+    """The controls in sight: the table's page options that are not advanced, then the knobs."""
+    main = {name: spec for name, spec in PAGE_OPTIONS.items() if not spec.advanced}
+    return {**main, **KNOBS}
+
+
+def advanced_controls() -> dict[str, Option]:
+    """The controls under "Advanced"."""
+    return {name: spec for name, spec in PAGE_OPTIONS.items() if spec.advanced}
+
+
 def build_app() -> gr.Blocks:
     """The page, as a ``gradio.Blocks`` (launch it with :func:`launch_app`)."""
-    d = PLAYGROUND_DEFAULTS
     with gr.Blocks(
         title="Neural style transfer playground",
         analytics_enabled=False,
@@ -529,45 +517,16 @@ def build_app() -> gr.Blocks:
                 content_url = gr.Textbox(
                     label="...or a photo's web address", placeholder="https://...", max_lines=1
                 )
-                architecture = gr.Dropdown(
-                    architecture_choices(), value=d.architecture, label="Backbone"
-                )
-                steps = gr.Slider(*STEPS_RANGE, value=d.steps, step=1, label="Steps")
-                size = gr.Slider(
-                    *SIZE_RANGE, value=d.max_dim, step=1, label="Working size (long side, px)"
-                )
-                style_strength = gr.Slider(
-                    *STRENGTH_RANGE,
-                    value=0.0,
-                    step=0.1,
-                    label="Style strength (log10: +1 is ten times more style than the default)",
-                )
-                tv_strength = gr.Slider(
-                    *TV_RANGE, value=1.0, step=0.1, label="Smoothing (total variation, x default)"
-                )
+                sources = {
+                    "content": content,
+                    "content_upload": content_upload,
+                    "content_url": content_url,
+                    "style": style,
+                    "style_upload": style_upload,
+                }
+                widgets = {name: control(spec) for name, spec in main_controls().items()}
                 with gr.Accordion("Advanced", open=False):
-                    learning_rate = gr.Number(
-                        value=d.learning_rate, label="Learning rate (Adam)", minimum=0.0001
-                    )
-                    step_mode = gr.Radio(list(STEP_MODES), value=d.step_mode, label="Step mode")
-                    precision = gr.Radio(list(PRECISIONS), value=d.precision, label="Precision")
-                    seed = gr.Number(value=d.seed or 0, precision=0, label="Seed")
-                    color = gr.Radio(
-                        list(COLOR_MODES),
-                        value=d.color,
-                        label="Colours (luminance, histogram: keep the photo's; notebook 08)",
-                    )
-                    optimizer = gr.Radio(
-                        list(OPTIMIZERS),
-                        value=d.optimizer,
-                        label="Optimizer (lbfgs: steps are L-BFGS iterations)",
-                    )
-                    weights = gr.Radio(
-                        list(WEIGHT_CHOICES),
-                        value="auto",
-                        label="Weights (auto: ImageNet, or the offline VGG16 without internet; none: random)",
-                        elem_id="weights",
-                    )
+                    widgets |= {name: control(spec) for name, spec in advanced_controls().items()}
             with gr.Column(scale=1, min_width=300):
                 with gr.Row():
                     start = gr.Button("Start", variant="primary", elem_id="start")
@@ -596,25 +555,7 @@ def build_app() -> gr.Blocks:
             admission["validator"] = functools.wraps(stylize_page)(admit)
         start.click(
             stylize_page,
-            inputs=[
-                content,
-                content_upload,
-                content_url,
-                style,
-                style_upload,
-                architecture,
-                steps,
-                size,
-                style_strength,
-                tv_strength,
-                learning_rate,
-                step_mode,
-                precision,
-                seed,
-                weights,
-                color,
-                optimizer,
-            ],
+            inputs=[{**sources, **widgets}[name] for name in CONTROLS],
             outputs=[result, progress, status, plot, files],
             api_name="stylize",
             preprocess=False,  # uploads reach stream_run unopened, so bad files get its one line

@@ -16,40 +16,26 @@ import re
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, make_dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
-from nst_helpers.core.architectures import ARCHITECTURES, get_architecture
-from nst_helpers.core.color import COLOR_MODES
+from nst_helpers.core.architectures import get_architecture
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import MIN_SIDE, check_image_file, load_image, to_uint8
-from nst_helpers.core.precision import PRECISIONS
-from nst_helpers.core.settings import (
-    DEFAULTS,
-    OPTIMIZERS,
-    STEP_MODES,
-    Settings,
-    check_float,
-    check_int,
-)
-from nst_helpers.core.sources import PAINTINGS, SHIPPED, fetch_url, is_url, resolve_image
+from nst_helpers.core.settings import DEFAULTS, OPTIONS, Option, Settings, check_option
+from nst_helpers.core.sources import PAINTINGS, SHIPPED, is_url, resolve_image
+from nst_helpers.core.weights import NAMED_WEIGHTS
 from nst_helpers.plumbing.downloads import IMAGE_DOWNLOADS
+from nst_helpers.plumbing.fetching import fetch_url, guarded
 
 CONTENT_CHOICES = ("chelsea", "astronaut", "coffee", "rocket", "china", "flower")
 STYLE_CHOICES = ("swirls", "hubble", "ihc", *PAINTINGS)
 """Shipped content photos; shipped style images, then famous paintings downloaded on first use."""
 
-WEIGHT_CHOICES = ("auto", "imagenet", "offline-vgg16", "none")
-SIZE_RANGE = (64, 1000)  # the page's slider; small sizes for quick previews on a slow machine
-STEPS_RANGE = (1, 10_000)
-STRENGTH_RANGE = (-3.0, 3.0)  # log10 of the style weight over the network's default
-TV_RANGE = (0.0, 10.0)  # the total variation weight as a multiple of the network's default
 MAX_PREVIEWS = 60  # live images per run, at most
-HOST, PORT = "127.0.0.1", 7860
-"""Where ``make app`` serves the page: this machine only, Gradio's usual port."""
 
 MAX_RUN_SECONDS = 600.0
 """The longest a run of the page may go on (it then ends as if Stop were pressed, keeping the best
@@ -59,45 +45,88 @@ to a few minutes on a 2-core CPU."""
 MAX_UPLOAD_BYTES = IMAGE_DOWNLOADS.max_bytes
 """The largest photo the page takes, uploaded, pasted, from the webcam or by URL: the download limit."""
 
-MAX_UPLOAD_PIXELS = 40 * SIZE_RANGE[1] ** 2
+PAGE_DEFAULTS = replace(DEFAULTS, architecture="vgg16", max_dim=256, steps=300)
+"""The page's starting values: ``DEFAULTS`` but VGG16 (ImageNet weights, or the offline VGG16
+without internet) at 256 px for 300 steps, a good picture in well under a minute on a 2-core CPU."""
+
+PAGE_LIMITS = {"max_dim": (64, 1000), "steps": (1, 10_000)}
+"""Where the page's ranges are narrower than the table's: small sizes for quick previews on a slow
+machine, and no run longer than the time limit allows."""
+
+MAX_UPLOAD_PIXELS = 40 * PAGE_LIMITS["max_dim"][1] ** 2
 """The largest photo the page decodes: 40 times its largest working image (1000 x 1000 px), so a
 24-megapixel phone photo fits and is brought down to the working size as it is read, while a
 100-megapixel file, which would cost seconds and gigabytes for pixels the page throws away, is
 refused from its header, before it is decoded."""
 
-PLAYGROUND_DEFAULTS = replace(DEFAULTS, architecture="vgg16", max_dim=256, steps=300)
-"""The page's starting values: VGG16 (ImageNet weights, or the offline VGG16 without internet) at
-256 px for 300 steps, a good picture in well under a minute on a 2-core CPU (see the README)."""
+
+def page_option(spec: Option) -> Option:
+    """A setting as the page offers it: the page's default, its narrower range, and for the weights
+    only the named ones (a visitor never names a file of the server)."""
+    low, high = PAGE_LIMITS.get(spec.name, (spec.low, spec.high))
+    choices = NAMED_WEIGHTS if spec.name == "weights" else spec.choices
+    default = getattr(PAGE_DEFAULTS, spec.name)
+    return replace(spec, default=default, low=low, high=high, choices=choices)
 
 
-@dataclass(frozen=True)
-class PlaygroundRequest:
-    """One run as the page asks for it. Sources: a path or an uploaded file for ``*_upload``, a URL,
-    or the name of a shipped image or painting."""
+def page_options(options: dict[str, Option] = OPTIONS) -> dict[str, Option]:
+    """The settings the page has a control for: those with a ``page`` label in the table."""
+    return {name: page_option(spec) for name, spec in options.items() if spec.page}
 
-    content: str = CONTENT_CHOICES[0]
-    style: str = STYLE_CHOICES[0]
-    content_upload: str | None = None
-    content_url: str = ""
-    style_upload: str | None = None
-    architecture: str = PLAYGROUND_DEFAULTS.architecture
-    weights: str = "auto"
-    steps: int = PLAYGROUND_DEFAULTS.steps
-    size: int = PLAYGROUND_DEFAULTS.max_dim
-    style_strength: float = 0.0
-    tv_strength: float = 1.0
-    learning_rate: float = PLAYGROUND_DEFAULTS.learning_rate
-    step_mode: str = PLAYGROUND_DEFAULTS.step_mode
-    precision: str = PLAYGROUND_DEFAULTS.precision
-    seed: int = 0
-    color: str = PLAYGROUND_DEFAULTS.color
-    optimizer: str = PLAYGROUND_DEFAULTS.optimizer
+
+SOURCES = {"content": CONTENT_CHOICES[0], "content_upload": None, "content_url": ""}
+SOURCES |= {"style": STYLE_CHOICES[0], "style_upload": None}
+"""The images a request names, with their defaults: a menu entry, an upload, a web address."""
+KNOBS = {
+    "style_strength": Option(
+        "style_strength",
+        0.0,
+        "",
+        float,
+        None,
+        low=-3.0,
+        high=3.0,
+        page="Style strength (log10: +1 is ten times more style than the default)",
+    ),
+    "tv_strength": Option(
+        "tv_strength",
+        1.0,
+        "",
+        float,
+        None,
+        low=0.0,
+        high=10.0,
+        page="Smoothing (total variation, x default)",
+    ),
+}
+"""The page's own controls, which scale the network's loss weights (``style_weight`` by a power of
+ten, ``tv_weight`` by a factor) instead of asking for raw weights."""
+PAGE_OPTIONS = page_options()
+CONTROLS = (*SOURCES, *PAGE_OPTIONS, *KNOBS)
+"""Every control of the page, in the order of its API (``/stylize``'s inputs)."""
+
+_Controls = make_dataclass(
+    "_Controls",
+    [(name, Any, field(default=default)) for name, default in SOURCES.items()]
+    + [
+        (name, Any, field(default=spec.default)) for name, spec in {**PAGE_OPTIONS, **KNOBS}.items()
+    ],
+    frozen=True,
+)
+
+
+class PlaygroundRequest(_Controls):  # type: ignore[misc, valid-type]
+    """One run as the page asks for it: one field per name of :data:`CONTROLS` (generated from the
+    table of options), each with the page's default. Sources: a path or an uploaded file for
+    ``*_upload``, a URL, or the name of a shipped image or painting."""
 
     @property
     def content_source(self) -> str:
         """The upload (or webcam snapshot) if there is one, else the URL, else the shipped image."""
         if self.content_upload:
             return self.content_upload
+        if not isinstance(self.content_url, str):
+            raise NSTError("the web address must be text; give one that starts with https://")
         if self.content_url.strip():
             url = self.content_url.strip()
             if not is_url(url):
@@ -112,41 +141,33 @@ class PlaygroundRequest:
         """The uploaded style image if there is one, else the shipped image or painting."""
         return self.style_upload or self.style
 
+    def values(self) -> list[Any]:
+        """The controls' values in the order of :data:`CONTROLS` (the API's, ``stylize_page``'s)."""
+        return [getattr(self, name) for name in CONTROLS]
+
     def settings(self) -> Settings:
         """The run's checked settings, or a one-line ``NSTError`` naming the control that is wrong.
         Menus take only their own entries: a path or an address in a menu is refused."""
         one_of("content", self.content, CONTENT_CHOICES)
         one_of("style", self.style, STYLE_CHOICES)
-        one_of("weights option", self.weights, WEIGHT_CHOICES)
-        for name, value, choices in (
-            ("architecture", self.architecture, tuple(ARCHITECTURES)),
-            ("step mode", self.step_mode, STEP_MODES),
-            ("precision", self.precision, PRECISIONS),
-            ("colour mode", self.color, COLOR_MODES),
-            ("optimizer", self.optimizer, OPTIMIZERS),
-        ):
-            one_of(name, value, choices)
-        if not isinstance(self.content_url, str):
-            raise NSTError("the web address must be text; give one that starts with https://")
-        arch = get_architecture(self.architecture)
-        check_int("steps", _whole(self.steps), *STEPS_RANGE)
-        check_int("size", _whole(self.size), *SIZE_RANGE, hint="the long side in pixels")
-        check_float("style strength", self.style_strength, *STRENGTH_RANGE)
-        check_float("total variation", self.tv_strength, *TV_RANGE)
-        return Settings(
-            architecture=arch.name,
-            weights=self.weights,
-            max_dim=_whole(self.size),
+        self.content_source  # noqa: B018  (a web address that is not one is refused here)
+        values = {}
+        for name, spec in PAGE_OPTIONS.items():
+            label = spec.page.split(" (")[0].lower()
+            if spec.choices:
+                one_of(label, getattr(self, name), spec.choices)
+            values[name] = check_option(spec, _whole(getattr(self, name)), label)
+        strength, smoothing = (
+            check_option(spec, getattr(self, name), spec.page.split(" (")[0].lower())
+            for name, spec in KNOBS.items()
+        )
+        arch = get_architecture(values["architecture"])
+        return replace(
+            PAGE_DEFAULTS,
+            **values,
             upscale=True,  # the size asked for is the size run, small photos included
-            steps=_whole(self.steps),
-            learning_rate=self.learning_rate,
-            style_weight=arch.style_weight * 10 ** float(self.style_strength),
-            tv_weight=arch.tv_weight * float(self.tv_strength),
-            seed=_whole(self.seed),
-            step_mode=self.step_mode,
-            precision=self.precision,
-            color=self.color,
-            optimizer=self.optimizer,
+            style_weight=arch.style_weight * 10**strength,
+            tv_weight=arch.tv_weight * smoothing,
         ).checked()
 
 
@@ -186,20 +207,6 @@ def short_source(source: str) -> str:
     return Path(source).name if Path(source).is_absolute() else source
 
 
-PER_RUN_SETTINGS = (
-    "max_dim",
-    "upscale",
-    "steps",
-    "learning_rate",
-    "style_weight",
-    "tv_weight",
-    "seed",
-    "step_mode",
-    "color",
-    "optimizer",
-)
-"""The settings the page changes from run to run without building the network again."""
-
 _RUNS: dict[tuple[str, Any, str], Any] = {}
 _RUNS_LOCK = threading.Lock()
 
@@ -214,9 +221,9 @@ def prepared(settings: Settings, stop: threading.Event | None = None) -> Any:
         run = _RUNS.get(key)
         if run is None:
             _RUNS.clear()  # one network in memory at a time
-            run = _RUNS[key] = prepare_run(settings, stop.is_set if stop else None)
-    changes = {name: getattr(settings, name) for name in PER_RUN_SETTINGS}
-    return run.updated(**changes)
+            run = _RUNS[key] = prepare_run(settings, guarded(stop=stop.is_set if stop else None))
+    # the checked request on the kept network: its loss weights filled in, not checked again
+    return replace(run, settings=settings.for_architecture(run.architecture, run.settings.weights))
 
 
 def weighted_terms(losses: dict[str, float], settings: Settings) -> dict[str, float]:
@@ -267,7 +274,7 @@ def stream_run(
     run = prepared(settings, stop)
     yield Update(0, settings.steps, 0.0, to_uint8(content), notice=run.notice)
 
-    from nst_helpers.core.optimize import stylize
+    from nst_helpers.controls.stylize import stylize_with_controls
 
     updates: queue.Queue[Any] = queue.Queue()
     history: list[dict[str, float]] = []
@@ -281,7 +288,7 @@ def stream_run(
 
     def work() -> None:
         try:
-            result = stylize(
+            result = stylize_with_controls(
                 content,
                 style,
                 run,
@@ -368,11 +375,6 @@ def visitors_record(record: dict[str, Any]) -> dict[str, Any]:
     versions = {k: v for k, v in record.get("versions", {}).items() if k != "platform"}
     kept = {k: v for k, v in record.items() if k not in SERVER_DETAILS}
     return {**kept, "versions": versions}
-
-
-def architecture_choices() -> list[str]:
-    """Every entry of the registry, for the backbone menu."""
-    return list(ARCHITECTURES)
 
 
 def style_label(name: str) -> str:

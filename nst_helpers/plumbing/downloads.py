@@ -22,12 +22,10 @@ fetches again. Every failure is one ``NSTError`` line naming its cause.
 from __future__ import annotations
 
 import errno
-import hashlib
 import http.client
 import ipaddress
 import math
 import os
-import re
 import select
 import socket
 import ssl
@@ -40,7 +38,8 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 from urllib.parse import quote, urljoin, urlsplit
 
-from nst_helpers.core.errors import NSTError, shown
+from nst_helpers.core.errors import NSTError, StopRequested
+from nst_helpers.core.sources import shown
 from nst_helpers.plumbing.files import TEMP_SUFFIX, remove_stale_temporaries, temp_prefix
 
 USER_AGENT = "nst-course/0.1 (neural style transfer course; Python http.client)"
@@ -419,7 +418,7 @@ def _failure(
 ) -> NSTError:
     """The one line for a failed download: stopped, timed out, TLS, a file error or the network."""
     if interrupted == "stopped":
-        return NSTError(f"stopped while downloading {_short(url)}")
+        return StopRequested(f"stopped while downloading {_short(url)}")
     if interrupted or isinstance(exc, TimeoutError):
         return DownloadError(
             url, f"timed out (limit {policy.total_seconds:g} s)", "try again later"
@@ -435,12 +434,6 @@ def _failure(
             f"cannot save the download of {_short(url)} as {exc.filename}: {_cause(exc)}"
         )
     return DownloadError(url, _cause(exc), OFFLINE_ADVICE)
-
-
-def cache_name(url: str) -> str:
-    """The cache file for ``url``: a hash of the whole URL, then its file name."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(urlsplit(url).path).name)[-80:] or "download"
-    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}-{name}"
 
 
 def cached_download(

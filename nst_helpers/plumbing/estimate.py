@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from nst_helpers.core.errors import NSTError
+from nst_helpers.core.machine import kib_field
 
 STEP_PASSES = 3.0
 """One step is about three forward passes' work: the forward pass and the gradient through it."""
@@ -64,12 +64,9 @@ def format_duration(seconds: float) -> str:
 
 def available_memory_gib() -> float:
     """Memory the system can still give (MemAvailable on Linux; elsewhere the total physical memory)."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) / 2**20
-    except (OSError, ValueError, IndexError):
-        pass
+    available = kib_field("meminfo", "MemAvailable")
+    if available is not None:
+        return available
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (OSError, ValueError):

@@ -13,10 +13,15 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
+
+from PIL import Image
 
 from nst_helpers.core.errors import NSTError
+from nst_helpers.core.images import to_uint8
+from nst_helpers.core.machine import proc_fields
 
+SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 TEMP_PREFIX = ".nst-"
 TEMP_SUFFIX = ".tmp"
 STALE_AFTER = 3600.0
@@ -60,12 +65,9 @@ def remove_stale_temporaries(folder: Path) -> None:
 
 def current_umask() -> int:
     """The process's umask (read from /proc where it can be, so it is never changed even briefly)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
+    umask = proc_fields("self/status").get("Umask")
+    if umask:
+        return int(umask, 8)
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -184,3 +186,19 @@ def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
 def rescue_path(name: str) -> Path:
     """Where a result that could not be written goes instead: the temporary folder, with a time stamp."""
     return Path(tempfile.gettempdir()) / f"nst-rescued-{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+
+
+def encoder(image: Any, path: str | os.PathLike, quality: int = 95) -> Any:
+    """A function ``write(file)`` that saves ``image`` (in [0, 1]) in ``path``'s format (PNG or JPEG)."""
+    path = Path(path)
+    fmt = SAVE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise NSTError(f"cannot save {path}: use a .png, .jpg or .jpeg file name")
+    pil = Image.fromarray(to_uint8(image), "RGB")
+    options = {"quality": quality} if fmt == "JPEG" else {}
+    return lambda target: pil.save(target, format=fmt, **options)
+
+
+def save_image(image: Any, path: str | os.PathLike, quality: int = 95) -> Path:
+    """Save an image in [0, 1] as PNG or JPEG (by the file's suffix), atomically: never half-written."""
+    return write_atomically(path, encoder(image, path, quality))

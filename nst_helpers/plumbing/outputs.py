@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from nst_helpers.core.errors import NSTError, shown
-from nst_helpers.core.images import SAVE_FORMATS, save_image
 from nst_helpers.core.sources import is_url
 from nst_helpers.plumbing.files import (
+    SAVE_FORMATS,
     check_names,
     check_writable,
     reason,
     rescue_path,
+    save_image,
     write_text_atomically,
 )
 
@@ -187,7 +188,8 @@ def run_record(
     """The JSON record written beside the image (by the command line and the playground)."""
     from dataclasses import asdict
 
-    from nst_helpers.core.setup import gpu_names, versions
+    from nst_helpers.core.machine import gpu_names
+    from nst_helpers.core.setup import versions
 
     return {
         "content": content,

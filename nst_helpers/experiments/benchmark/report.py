@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nst_helpers.core.machine import cpu_name
+
 
 def summarize(table: Any) -> Any:
     """Add each row's ratio to the reference and to eager float32 of the same architecture and size."""
@@ -97,17 +99,6 @@ def goals(table: Any, quality: dict[str, Any]) -> list[str]:
             f"(goal within 5%: {'met' if quality['relative_difference'] <= 0.05 else 'not met'})"
         )
     return lines
-
-
-def cpu_name() -> str:
-    """The CPU's model name as Linux reports it ("unknown" elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def precision_choice(table: Any) -> list[str]:

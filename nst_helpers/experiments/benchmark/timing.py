@@ -13,9 +13,9 @@ import os
 import resource
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
+from nst_helpers.core.machine import kib_field
 from nst_helpers.experiments.benchmark.reference import bench_images, reference_times
 
 TIMED_STEPS = ("reference", "eager", "function", "xla")
@@ -35,12 +35,9 @@ def peak_memory_gib() -> float:
 
     if tf.config.list_physical_devices("GPU"):
         return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**30
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 2**20  # KiB
-    except (OSError, ValueError, IndexError):
-        pass
+    peak = kib_field("self/status", "VmHWM")
+    if peak is not None:
+        return peak
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
@@ -48,13 +45,13 @@ def run_one(
     architecture: str, size: int, mode: str, precision: str, steps: int, max_seconds: float
 ) -> dict[str, Any]:
     """One configuration, in this process: first-step time, median of the rest, peak memory."""
-    from nst_helpers.core.optimize import stylize
+    from nst_helpers.controls.stylize import stylize_with_controls
 
     content, style = bench_images(size)
     if mode == "reference":
         times, policy = reference_times(architecture, size, steps, max_seconds), "float32"
     else:
-        result = stylize(
+        result = stylize_with_controls(
             content,
             style,
             architecture=architecture,
@@ -88,13 +85,14 @@ def quality_check(size: int, steps: int) -> dict[str, Any]:
     both evaluated in float32 with the runs' own loss (same weights, same layer balance)."""
     import tensorflow as tf
 
-    from nst_helpers.core.optimize import make_loss, stylize
+    from nst_helpers.controls.stylize import stylize_with_controls
+    from nst_helpers.core.optimize import make_loss
     from nst_helpers.core.prepare import prepare_run
     from nst_helpers.core.weights import OFFLINE_VGG16
 
     content, style = bench_images(size)
     runs = {
-        p: stylize(
+        p: stylize_with_controls(
             content,
             style,
             architecture="vgg16",

@@ -1,0 +1,53 @@
+"""What this machine is: the one module that reads ``/proc`` and asks TensorFlow for its GPUs
+(notebook 05's precision, the estimates, ``make bench``'s report). Elsewhere than Linux the
+``/proc`` answers are empty and callers fall back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def proc_fields(name: str) -> dict[str, str]:
+    """``/proc/<name>``'s ``key: value`` lines (``cpuinfo``'s first CPU, ``meminfo``, ``self/status``)."""
+    found: dict[str, str] = {}
+    try:
+        for line in Path("/proc", name).read_text().splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() not in found:
+                found[key.strip()] = value.strip()
+    except OSError:
+        pass
+    return found
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags as Linux reports them (empty elsewhere)."""
+    return set(proc_fields("cpuinfo").get("flags", "").split())
+
+
+def cpu_name() -> str:
+    """The CPU's model name as Linux reports it ("unknown" elsewhere)."""
+    return proc_fields("cpuinfo").get("model name", "unknown")
+
+
+def kib_field(name: str, key: str) -> float | None:
+    """A ``... kB`` line of ``/proc/<name>`` in GiB (``MemAvailable``, ``VmHWM``), or None."""
+    try:
+        return int(proc_fields(name)[key].split()[0]) / 2**20
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def gpu_names() -> list[str]:
+    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
+    import tensorflow as tf
+
+    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def gpu_compute_capabilities() -> list[tuple[int, int]]:
+    """Compute capability of each GPU TensorFlow sees."""
+    import tensorflow as tf
+
+    details = map(tf.config.experimental.get_device_details, tf.config.list_physical_devices("GPU"))
+    return [tuple(d.get("compute_capability", (0, 0))) for d in details]
