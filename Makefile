@@ -5,14 +5,20 @@
 # CPU without internet (about 15 minutes on 2 cores), without it the full run for a Colab GPU.
 # make gallery: the defaults and the earlier ones on eight shipped pairs, judged, into docs/gallery.png (README;
 # about 15 minutes on 2 cores).
+# make test-quick: the package's own tests, for the edit loop: no notebook runs, page, browser, comparisons
+# or command-line subprocesses (make test runs them all).
 # make lint / make format: ruff, on the code and the notebooks (make test runs make lint).
 # All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+QUICK_TESTS := -k "not runs_top_to_bottom and not retracing_check and not page_run and not settles" \
+	--ignore=tests/test_browser.py --ignore=tests/test_page_security.py --ignore=tests/test_app.py \
+	--ignore=tests/test_reproduce.py --ignore=tests/test_gallery.py --ignore=tests/test_benchmark.py \
+	--ignore=tests/test_reliability.py --ignore=tests/test_cli_safety.py --ignore=tests/test_compare.py
 
-.PHONY: setup demo app test bench reproduce gallery lab lint format colab clean
+.PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean
 
 setup: $(STAMP)
 
@@ -30,6 +36,9 @@ app: setup
 
 test: setup lint
 	$(PY) -m pytest
+
+test-quick: setup
+	$(PY) -m pytest -q $(QUICK_TESTS)
 
 lint: setup
 	$(PY) -m ruff format --check --quiet .

@@ -49,13 +49,13 @@ def test_style_strength_is_a_power_of_ten_on_the_networks_weights():
         ({"steps": 0}, "steps=0 is out of range; use a whole number from 1 to 10000"),
         ({"max_dim": 2000}, "working size=2000 is out of range"),
         ({"style_strength": float("nan")}, "style strength=nan is out of range"),
-        ({"architecture": "alexnet"}, "the backbone is not one of the page's choices"),
+        ({"architecture": "alexnet"}, "the backbone setting is not one of the page's choices"),
         ({"learning_rate": -1}, "learning rate=-1 is out of range"),
         ({"content_url": "ftp://example.org/a.jpg"}, "is not a web address"),
         ({"content_url": "https://example.org/a.jpg"}, "cannot download https://example.org/a.jpg"),
         ({"content": "/etc/hostname"}, "the content is not one of the page's choices"),
         ({"style": {"path": "/etc/hostname"}}, "the style is not one of the page's choices"),
-        ({"weights": "/etc/hostname"}, "the weights is not one of the page's choices"),
+        ({"weights": "/etc/hostname"}, "the weights setting is not one of the page's choices"),
         ({"learning_rate": "0.1"}, "learning rate='0.1' is out of range"),
         ({"weights": "imagenet"}, "cannot download the ImageNet weights for vgg16"),
         ({"content_upload": "/nowhere/photo.jpg"}, "image not found: /nowhere/photo.jpg"),
@@ -74,7 +74,7 @@ def test_the_page_runs_lbfgs_and_keeps_the_photos_colours(tmp_path):
     last = list(stream_run(request, threading.Event(), tmp_path))[-1]
     record = json.loads(Path(last.files[1]).read_text())["settings"]
     assert last.done and record["optimizer"] == "lbfgs" and record["color"] == "luminance"
-    with pytest.raises(NSTError, match="the colours is not one of the page's choices"):
+    with pytest.raises(NSTError, match="the colours setting is not one of the page's choices"):
         PlaygroundRequest(**TINY, color="sepia").settings()
 
 

@@ -34,7 +34,8 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "ARCHITECTURE": "vgg16",
         "STYLE": "swirls",
         "RECONSTRUCTION_DIM": 64,
-        "RECONSTRUCTION_STEPS": 2,
+        "RECONSTRUCTION_STEPS": 4,  # ten layer sets, ten compiled steps: TensorFlow warns when 5 of
+        # the last ~10 calls trace, as runs of 3 steps or fewer would (the notebook's runs are 300)
     },
     "05_optimization": {
         "STYLE": "swirls",
@@ -58,7 +59,7 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
     "07_comparing_resolutions": {
         "STYLE": "swirls",
         "SIZES": [48, 64],
-        "STEPS": 3,
+        "STEPS": 4,  # each size is its own compiled step: 3-step runs would trip the warning (04)
         "ARCHITECTURE": "vgg16",
         "WEIGHTS": "offline-vgg16",
         "STYLE_SIZE": 48,
@@ -162,12 +163,38 @@ def run_nbval(path: Path) -> subprocess.CompletedProcess:
     )
 
 
+WATCH_RETRACING = """import logging
+
+RETRACING = []  # TensorFlow's retracing warnings, as its logger writes them into cell outputs
+
+
+class _Retracing(logging.Handler):
+    def emit(self, record):
+        if "retracing" in record.getMessage():
+            RETRACING.append(record.getMessage()[:160])
+
+
+logging.getLogger("tensorflow").addHandler(_Retracing())"""
+
+
+def watched(path: Path, prepared: Path, parameters: dict) -> Path:
+    """``path`` with ``parameters`` injected (papermill), between a first cell that records
+    TensorFlow's retracing warnings and a last cell that fails if there was one."""
+    import nbformat
+
+    papermill.execute_notebook(
+        str(path), str(prepared), parameters=parameters, prepare_only=True, progress_bar=False
+    )
+    notebook = nbformat.read(prepared, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(WATCH_RETRACING))
+    notebook.cells.append(nbformat.v4.new_code_cell("assert not RETRACING, RETRACING"))
+    nbformat.write(notebook, prepared)
+    return prepared
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_runs_top_to_bottom(path, tmp_path):
-    prepared = tmp_path / path.name
-    papermill.execute_notebook(
-        str(path), str(prepared), parameters=TINY[path.stem], prepare_only=True, progress_bar=False
-    )
+    prepared = watched(path, tmp_path / path.name, TINY[path.stem])
     done = run_nbval(prepared)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
@@ -224,6 +251,22 @@ def test_nbval_catches_a_failing_cell(tmp_path):
     assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
 
 
+def test_the_retracing_check_catches_a_warning(tmp_path):
+    """The notebooks' retracing check can fail: six functions traced in a row are caught."""
+    import nbformat
+
+    code = "import tensorflow as tf\n\nfor n in range(6):\n    tf.function(lambda x: x * n)(tf.constant(1.0))"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(notebook, tmp_path / "retraces.ipynb")
+    done = run_nbval(watched(tmp_path / "retraces.ipynb", tmp_path / "watched.ipynb", {}))
+    assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
+
+
 def taught_functions() -> dict[str, object]:
     """Run every code cell tagged 'teaching' and collect the functions the notebooks write out."""
     import math
@@ -254,6 +297,7 @@ def test_taught_functions_agree_with_the_package():
     import numpy as np
     import tensorflow as tf
 
+    from nst_helpers.controls import smoothing
     from nst_helpers.core import color, losses, patches, preprocessing
     from nst_helpers.core.settings import Settings
     from nst_helpers.experiments import compare
@@ -294,7 +338,7 @@ def test_taught_functions_agree_with_the_package():
         ),
         "smooth_features": (
             taught["smooth_features"](features, 0.7),
-            losses.smooth_features(features, 0.7),
+            smoothing.smooth_features(features, 0.7),
         ),
         "fitted_exponent": (
             taught["fitted_exponent"]([1.0, 10.0, 100.0], [2.0, 30.0, 500.0]),

@@ -167,7 +167,9 @@ def test_callback_every_n_steps(photo, texture, small_run):
 
 
 def test_time_limit_stops_after_at_least_one_step(photo, texture, small_run):
-    result = run(photo, texture, small_run, steps=50, max_seconds=0.0)
+    from nst_helpers.controls.stylize import stylize_with_controls
+
+    result = stylize_with_controls(photo, texture, small_run, steps=50, max_seconds=0.0)
     assert result.stopped == "time limit" and len(result.history) == 1
     assert "1 of 50 steps" in result.message
 

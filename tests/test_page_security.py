@@ -203,7 +203,7 @@ def test_a_file_object_naming_a_server_file_is_refused(page_url, secret_file):
 
 def test_weights_come_from_the_menu_only(client, secret_file):
     for value in (str(secret_file), "/etc/hostname", "imagenett"):
-        refused(client, "the weights option is not one of the page's choices", weights=value)
+        refused(client, "the weights setting is not one of the page's choices", weights=value)
 
 
 def test_another_visitors_results_are_not_an_upload(page_url, client, place):

@@ -17,8 +17,20 @@ from typing import Any, Callable
 import numpy as np
 import tensorflow as tf
 
-from nst_helpers.core.optimize import Callback, LossFunction, StopRules, StyleTransferResult
+from nst_helpers.core.losses import total_loss
+from nst_helpers.core.optimize import Callback, StyleTransferResult, loss_targets
 from nst_helpers.core.prepare import PreparedRun
+from nst_helpers.core.settings import Settings
+from nst_helpers.plumbing.signals import StopRules
+
+LossFunction = Callable[[tf.Tensor], dict[str, tf.Tensor]]
+"""The loss of a run as a function of the image: ``{"content", "style", "tv", "total", "style:<layer>"}``."""
+
+
+def make_loss(extractor: Any, settings: Settings, content: tf.Tensor, style: Any) -> LossFunction:
+    """The run's loss as a function of the image, its targets computed once (notebook 05)."""
+    targets = loss_targets(extractor, settings, content, style)
+    return lambda image: total_loss(extractor(image, training=False), image, **targets)
 
 
 @dataclass

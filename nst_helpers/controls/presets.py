@@ -95,7 +95,7 @@ PRESETS: dict[str, Preset] = {
 
 
 def apply_preset(name: str, settings: Settings = DEFAULTS, **changes: Any) -> Settings:
-    """``settings`` with the preset's choices, then ``changes`` on top, checked."""
+    """``settings`` with the preset's choices, then ``changes`` on top, checked (notebook 08)."""
     preset = PRESETS.get(str(name).lower())
     if preset is None:
         raise NSTError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")

@@ -1,28 +1,30 @@
-"""A run with every control of notebook 08: colour preservation, L-BFGS, several styles blended.
+"""A run with every control beyond the paper: colour preservation and L-BFGS (notebook 08), the
+softmax over channels (notebook 06).
 The command line, the page and the experiments run through here; notebook 05's
 :func:`~nst_helpers.core.optimize.stylize` is the same pipeline without the controls."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 import tensorflow as tf
 
 from nst_helpers.controls.colors import colored_inputs, grey, recolor
-from nst_helpers.controls.lbfgs import lbfgs_loop
+from nst_helpers.controls.lbfgs import lbfgs_loop, make_loss
+from nst_helpers.controls.smoothing import smoothed_extractor
 from nst_helpers.core.optimize import (
     Callback,
-    StopRules,
     StyleTransferResult,
     adam_loop,
     load_inputs,
-    make_loss,
+    loss_targets,
     prepared,
     starting_image,
 )
 from nst_helpers.core.prepare import PreparedRun
 from nst_helpers.core.settings import Settings
-from nst_helpers.plumbing.signals import stop_between_steps
+from nst_helpers.plumbing.signals import StopRules, stop_between_steps
 
 
 def stylize_with_controls(
@@ -43,12 +45,28 @@ def stylize_with_controls(
     settings = run.settings
     original, styles = load_inputs(content, style, run)
     photo, styles = colored_inputs(original, styles, settings.color)
-    loss = make_loss(run.extractor, settings, tf.constant(photo), [tf.constant(s) for s in styles])
+    extractor = run.extractor
+    if settings.softmax_temperature:  # notebook 06: residual networks' peaky features, spread
+        extractor = smoothed_extractor(
+            extractor, tf.constant(styles[0]), settings.softmax_temperature
+        )
+    targets = loss_targets(
+        extractor, settings, tf.constant(photo), [tf.constant(s) for s in styles]
+    )
     start = starting_image(photo, styles[0], settings, start_image)
     if start_image is not None and settings.color == "luminance":
         start = tf.constant(grey(start.numpy()))
-    loop = lbfgs_loop if settings.optimizer == "lbfgs" else adam_loop
     with stop_between_steps() as signal_received:
-        rules = StopRules(signal_received, stop, max_seconds)
-        result = loop(loss, start, run, callback, callback_every, rules)
-    return result.finished_with(recolor(settings.color, original))
+        rules = StopRules(signal_received, stop, max_seconds, total=settings.steps)
+        if settings.optimizer == "lbfgs":
+            loss = make_loss(
+                extractor, settings, tf.constant(photo), [tf.constant(s) for s in styles]
+            )
+            result = lbfgs_loop(loss, start, run, callback, callback_every, rules)
+        else:
+            result = adam_loop(targets, start, run, callback, callback_every, rules, extractor)
+    finish = recolor(settings.color, original)
+    image, best = finish(result.image), finish(result.best_image)
+    return replace(
+        result, image=image, best_image=best, interrupted_by=result.interrupted_by or rules.signum
+    )

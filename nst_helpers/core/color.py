@@ -1,8 +1,5 @@
-"""The painting's palette on the photo: colour transfer by mean and covariance (notebook 05's
-starting image; notebook 08 uses it the other way round to keep the photo's colours).
-
-On [0, 1] RGB images (a batch of one or a plain image).
-"""
+"""The painting's palette on the photo: colour transfer by mean and covariance on [0, 1] RGB (notebook
+05's starting image; notebook 08 uses it the other way round to keep the photo's colours)."""
 
 from __future__ import annotations
 
@@ -12,12 +9,8 @@ PALETTE_BINS = 8
 
 
 def match_color(style: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """The style image with the content's mean colour and colour covariance (clipped to [0, 1]).
-
-    With ``S`` and ``C`` the covariances of the style's and the content's pixels, the map is
-    ``x -> C^(1/2) S^(-1/2) (x - mean_s) + mean_c`` (symmetric square roots), so the result's
-    covariance is exactly ``C`` before clipping.
-    """
+    """The style image with the content's mean colour and colour covariance (clipped to [0, 1]) (notebook 08):
+    ``x -> C^(1/2) S^(-1/2) (x - mean_s) + mean_c``, with ``S``, ``C`` the pixels' covariances."""
     style, content = np.asarray(style, np.float64), np.asarray(content, np.float64)
     s, c = style.reshape(-1, 3), content.reshape(-1, 3)
     mean_s, mean_c = s.mean(0), c.mean(0)
@@ -36,7 +29,7 @@ def _sqrtm(matrix: np.ndarray) -> np.ndarray:
 
 def palette_distance(output: np.ndarray, style: np.ndarray, bins: int = PALETTE_BINS) -> float:
     """How far ``output``'s colours are from ``style``'s (notebook 05): half the L1 distance between
-    their RGB histograms at ``bins`` levels per channel, 0 (the same palette) to 1 (no colour shared)."""
+    their ``bins``-level RGB histograms, 0 (the same palette) to 1 (no colour shared)."""
 
     def histogram(image: np.ndarray) -> np.ndarray:
         pixels = np.clip(np.asarray(image, np.float64).reshape(-1, 3), 0.0, 1.0 - 1e-9)

@@ -1,11 +1,5 @@
-"""Reading, converting, resizing and saving images (taught in notebooks 01 and 02).
-
-Images travel through the course as float32 NumPy arrays of shape ``(1, height, width, 3)``:
-a batch of one RGB image with values in [0, 1]. :func:`load_image` makes one from whatever a user
-naturally has (a path, a shipped name, a URL, a Pillow image, an array in [0, 1] or 0-255, with or
-without the batch axis) or says in one line what is wrong. This module needs only Pillow and
-NumPy, so the command line can check its inputs before it imports TensorFlow.
-"""
+"""Reading, converting, resizing and saving images (taught in notebooks 01 and 02): float32 batches
+of one, ``(1, H, W, 3)`` in [0, 1]. Pillow and NumPy only: the command line checks before TensorFlow."""
 
 from __future__ import annotations
 
@@ -23,13 +17,8 @@ from nst_helpers.core.errors import NSTError, shown
 from nst_helpers.core.settings import DEFAULTS
 from nst_helpers.core.sources import Fetch, fetched_image, is_url, resolve_image
 
-MIN_SIDE = 32
-"""Smallest side the network may see: the deepest VGG layers need at least a few pixels to look at."""
-
-MAX_PIXELS = 100_000_000
-"""Largest image accepted (width times height), above any camera's, to refuse decompression bombs."""
-
-
+MIN_SIDE = 32  # smallest side the network sees: the deepest VGG layers need a few pixels
+MAX_PIXELS = 100_000_000  # width x height, above any camera's: refuses decompression bombs
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 
@@ -44,13 +33,8 @@ def _project_pixel_limit() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = previous
 
 
-def _gray_to_rgb(gray: np.ndarray, scale: float) -> Image.Image:
-    gray8 = np.clip(np.round(gray / scale * 255.0), 0, 255).astype(np.uint8)
-    return Image.fromarray(gray8, "L").convert("RGB")
-
-
 def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
-    """Convert any Pillow mode to 8-bit RGB: transparency is composited on white, 16-bit is scaled."""
+    """Convert any Pillow mode to 8-bit RGB: transparency is composited on white, 16-bit is scaled (notebook 02)."""
     mode = image.mode
     if mode == "RGB":
         return image
@@ -64,11 +48,9 @@ def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
             scale = 1.0 if gray.max(initial=0) <= 1.0 else 255.0
         else:
             scale = 65535.0 if mode.startswith("I;16") or gray.max(initial=0) > 255 else 255.0
-        return _gray_to_rgb(gray, scale)
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in image.info
-    )
-    if has_alpha:
+        gray8 = np.clip(np.round(gray / scale * 255.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(gray8, "L").convert("RGB")
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
@@ -76,8 +58,7 @@ def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
 
 
 def regular_file(path: Path, what: str = "image") -> Path:
-    """``path`` if it is a regular file, else a one-line ``NSTError`` (missing, a folder, a FIFO or a
-    device such as /dev/stdin, which would hang or never end, or a folder that may not be searched)."""
+    """``path`` if it is a regular file, else a one-line ``NSTError`` (a FIFO or /dev/stdin would hang)."""
     try:
         mode = path.stat().st_mode
     except PermissionError:
@@ -107,11 +88,7 @@ def regular_file(path: Path, what: str = "image") -> Path:
 def open_image(
     source: str | os.PathLike, max_pixels: int = MAX_PIXELS, fetch: Fetch | None = None
 ) -> Image.Image:
-    """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError``.
-
-    Only regular files are opened, and one that declares more than ``max_pixels`` is refused before
-    it is decoded.
-    """
+    """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError`` (notebook 02)."""
     path = fetched_image(str(source), check_image_file, fetch) if is_url(source) else Path(source)
     name = shown(path)
     regular_file(path)
@@ -144,8 +121,7 @@ def open_image(
 
 
 def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> None:
-    """Raise a one-line ``NSTError`` unless ``path`` is an image Pillow can read whole, of at most
-    ``max_pixels`` (judged from its header, before decoding): a download's check before it is kept."""
+    """Raise a one-line ``NSTError`` unless ``path`` is a whole image of at most ``max_pixels``."""
     try:
         with _project_pixel_limit(), Image.open(path) as opened:
             width, height = opened.size
@@ -165,13 +141,10 @@ def fitted_size(
     name: str = "the image",
     min_side: int = MIN_SIDE,
 ) -> tuple[int, int]:
-    """The (width, height) the network will see: the long side at ``max_dim``, never enlarged unless
-    ``upscale``. Raises a one-line ``NSTError`` if the short side would be under ``min_side``
-    (:data:`MIN_SIDE`, or an architecture's larger ``min_side``)."""
+    """The (width, height) the network sees: long side ``max_dim``, short side at least ``min_side``."""
     width, height = size
     scale = 1.0 if max_dim is None else max_dim / max(width, height)
-    if not upscale:
-        scale = min(scale, 1.0)
+    scale = scale if upscale else min(scale, 1.0)
     new = (max(1, round(width * scale)), max(1, round(height * scale)))
     if min(new) < min_side:
         if min(width, height) < min_side:
@@ -193,8 +166,7 @@ def resize_long_side(
     name: str = "the image",
     min_side: int = MIN_SIDE,
 ) -> Image.Image:
-    """Resize so that the long side is ``max_dim`` pixels (never enlarged unless ``upscale``), keeping the
-    aspect ratio; None keeps the size."""
+    """Resize so that the long side is ``max_dim`` pixels (None: kept), keeping the aspect ratio (notebook 02)."""
     new_size = fitted_size(image.size, max_dim, upscale, name, min_side)
     if new_size == image.size:
         return image
@@ -202,11 +174,7 @@ def resize_long_side(
 
 
 def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
-    """An array (NumPy, a tensor, nested lists) as a float32 ``(1, H, W, 3)`` batch in [0, 1].
-
-    Accepts ``(H, W)``, ``(H, W, 1|3|4)`` and a batch of one of those; uint8 (0-255), uint16, bool and
-    floats in [0, 1]. Anything else is a one-line ``NSTError`` about its shape, range or finiteness.
-    """
+    """An array: ``(H, W)``, ``(H, W, 1|3|4)`` or a batch of one, as a float32 ``(1, H, W, 3)`` batch."""
     try:
         values = np.asarray(array)
     except Exception:
@@ -227,11 +195,8 @@ def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
     if values.ndim == 2:
         values = values[..., np.newaxis]
     if values.ndim != 3 or values.shape[-1] not in (1, 3, 4):
-        hint = (
-            " (channels first? use np.moveaxis(image, 0, -1))"
-            if values.ndim == 3 and values.shape[0] in (1, 3, 4)
-            else ""
-        )
+        channels_first = values.ndim == 3 and values.shape[0] in (1, 3, 4)
+        hint = " (channels first? use np.moveaxis(image, 0, -1))" if channels_first else ""
         raise NSTError(f"{name} has shape {shape}; pass (H, W), (H, W, 3) or (1, H, W, 3){hint}")
     kind = values.dtype.kind
     if kind == "f":
@@ -279,13 +244,9 @@ def resize_batch(
     new_size = fitted_size((width, height), max_dim, upscale, name, min_side)
     if new_size == (width, height):
         return batch
-    channels = [
-        np.asarray(
-            Image.fromarray(batch[0, ..., c], "F").resize(new_size, Image.Resampling.LANCZOS)
-        )
-        for c in range(3)
-    ]
-    return np.clip(np.stack(channels, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
+    channels = (Image.fromarray(batch[0, ..., c], "F") for c in range(3))
+    resized = [np.asarray(c.resize(new_size, Image.Resampling.LANCZOS)) for c in channels]
+    return np.clip(np.stack(resized, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
 
 
 def load_image(
@@ -296,37 +257,22 @@ def load_image(
     max_pixels: int = MAX_PIXELS,
     fetch: Fetch | None = None,
 ) -> np.ndarray:
-    """Anything image-like as a float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1].
-
-    ``source``: a path, a shipped image or painting name, a URL, a Pillow image, or an array
-    (see :func:`array_to_batch`). EXIF orientation is honoured, every mode becomes RGB, and the long
-    side becomes ``max_dim`` (None: kept), never enlarged unless ``upscale``; a short side under
-    ``min_side`` is a one-line error, and so is a file over ``max_pixels``. ``fetch`` downloads
-    URLs and paintings (Keras' downloader by default, see ``sources.Fetch``).
-    """
+    """Anything image-like (a path, shipped image or painting name, URL, Pillow image or array) as a
+    float32 batch of one, shape ``(1, H, W, 3)``, values in [0, 1] (notebook 02)."""
     if isinstance(source, Image.Image):
         name = "the PIL image"
         image = to_rgb(ImageOps.exif_transpose(source), name)
-        return (
-            np.asarray(resize_long_side(image, max_dim, upscale, name, min_side), np.float32)[
-                np.newaxis
-            ]
-            / 255.0
-        )
-    if isinstance(source, (str, os.PathLike)):
+    elif isinstance(source, (str, os.PathLike)):
         location = resolve_image(source)
-        image = open_image(location, max_pixels, fetch)
-        return (
-            np.asarray(
-                resize_long_side(image, max_dim, upscale, str(location), min_side), np.float32
-            )[np.newaxis]
-            / 255.0
-        )
-    return resize_batch(array_to_batch(source), max_dim, upscale, "the array", min_side)
+        image, name = open_image(location, max_pixels, fetch), str(location)
+    else:
+        return resize_batch(array_to_batch(source), max_dim, upscale, "the array", min_side)
+    image = resize_long_side(image, max_dim, upscale, name, min_side)
+    return np.asarray(image, np.float32)[np.newaxis] / 255.0
 
 
 def to_uint8(image: Any) -> np.ndarray:
-    """A ``(H, W, 3)`` uint8 array from a batch of one or a single image with values in [0, 1]."""
+    """A ``(H, W, 3)`` uint8 array from a batch of one or a single image with values in [0, 1] (notebook 02)."""
     array = np.asarray(image, dtype=np.float32)
     if array.ndim == 4:
         if array.shape[0] != 1:

@@ -23,37 +23,15 @@ from nst_helpers.core.settings import STYLE_BALANCES
 
 
 def gram_matrix(features: tf.Tensor) -> tf.Tensor:
-    """(batch, H, W, C) feature maps -> (batch, C, C) Gram matrices, averaged over the H W positions."""
+    """(batch, H, W, C) feature maps -> (batch, C, C) Gram matrices, averaged over the H W positions (notebook 03)."""
     features = tf.cast(features, tf.float32)
     shape = tf.shape(features)
     positions = tf.cast(shape[1] * shape[2], tf.float32)
     return tf.einsum("bijc,bijd->bcd", features, features) / positions
 
 
-def smooth_features(features: tf.Tensor, temperature: float | tf.Tensor) -> tf.Tensor:
-    """Wang, Li and Vasconcelos's fix for residual networks (CVPR 2021), taught in notebook 06: a
-    softmax over the channels at each position, at ``temperature`` (in the features' own units),
-    times the number of channels C, so that the mean activation is 1 and the loss weights keep
-    their scale. Residual networks' activations are peaky (a few channels carry nearly
-    everything); the softmax spreads them before the Gram and content losses.
-    """
-    features = tf.cast(features, tf.float32)
-    channels = tf.cast(tf.shape(features)[-1], tf.float32)
-    return tf.nn.softmax(features / temperature, axis=-1) * channels
-
-
-def layer_temperatures(features: Mapping[str, tf.Tensor], temperature: float) -> dict[str, float]:
-    """Each layer's softmax temperature: ``temperature`` times the standard deviation of its
-    activations in ``features`` (the style image's), so that one number fits every layer and network
-    (raw activations differ in scale by a factor of 100 between layers)."""
-    return {
-        name: temperature * max(float(tf.math.reduce_std(tf.cast(f, tf.float32))), 1e-6)
-        for name, f in features.items()
-    }
-
-
 def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
-    """Mean squared difference between a feature map and the content target's."""
+    """Mean squared difference between a feature map and the content target's (notebook 03)."""
     return tf.reduce_mean(tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32)))
 
 
@@ -95,11 +73,11 @@ def style_terms(
     targets: Mapping[str, tf.Tensor],
     layer_weights: Mapping[str, float],
 ) -> dict[str, tf.Tensor]:
-    """Each style layer's weighted term: weight times the mean squared difference of Gram matrices."""
+    """Each style layer's weighted term: weight times the mean squared difference of Gram matrices (notebook 03)."""
     return {
         name: weight * tf.reduce_mean(tf.square(grams[name] - targets[name]))
         for name, weight in layer_weights.items()
-        if weight
+        if tf.is_tensor(weight) or weight  # a layer weighted 0 costs nothing
     }
 
 
@@ -108,7 +86,7 @@ def style_loss(
     targets: Mapping[str, tf.Tensor],
     layer_weights: Mapping[str, float] | None = None,
 ) -> tf.Tensor:
-    """Weighted sum over layers of the mean squared difference between Gram matrices.
+    """Weighted sum over layers of the mean squared difference between Gram matrices (notebook 03).
 
     ``layer_weights`` defaults to 1 / number of layers for each layer.
     """
@@ -119,7 +97,7 @@ def style_loss(
 
 
 def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
-    """Mean absolute difference between neighboring pixels (across plus down): high for noise."""
+    """Mean absolute difference between neighboring pixels (across plus down): high for noise (notebook 03)."""
     image = tf.cast(image, tf.float32)
     across = tf.reduce_mean(tf.abs(image[:, :, 1:, :] - image[:, :, :-1, :]))
     down = tf.reduce_mean(tf.abs(image[:, 1:, :, :] - image[:, :-1, :, :]))
@@ -137,7 +115,7 @@ def total_loss(
     layer_weights: Mapping[str, float] | None = None,
 ) -> dict[str, tf.Tensor]:
     """Combine the terms: returns ``{"content", "style", "tv", "total"}``, the first three unweighted,
-    and each style layer's weighted term as ``"style:<layer>"`` (their sum is ``"style"``).
+    and each style layer's weighted term as ``"style:<layer>"`` (their sum is ``"style"``) (notebook 03).
 
     ``features`` maps layer names to the current image's feature maps; ``content_targets`` maps the
     content layers to the content image's feature maps and ``style_targets`` the style layers to the

@@ -1,6 +1,5 @@
-"""What this machine is: the one module that reads ``/proc`` and asks TensorFlow for its GPUs
-(notebook 05's precision, the estimates, ``make bench``'s report). Elsewhere than Linux the
-``/proc`` answers are empty and callers fall back."""
+"""What this machine is: the one module that reads ``/proc`` (empty answers elsewhere than Linux) and
+asks TensorFlow for its GPUs (notebook 05's precision, the estimates, ``make bench``'s report)."""
 
 from __future__ import annotations
 
@@ -39,7 +38,7 @@ def kib_field(name: str, key: str) -> float | None:
 
 
 def gpu_names() -> list[str]:
-    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
+    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine) (notebook 05)."""
     import tensorflow as tf
 
     return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]

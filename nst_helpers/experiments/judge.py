@@ -62,7 +62,7 @@ class Scores:
 
 
 def make_judge() -> Judge:
-    """Build the judge (once per session; it is reused for every score)."""
+    """Build the judge (once per session; it is reused for every score) (notebook 06)."""
     layers = [JUDGE_CONTENT_LAYER, *JUDGE_STYLE_LAYERS]
     return Judge(build_extractor(JUDGE_ARCHITECTURE, layers, JUDGE_WEIGHTS, policy="float32"))
 
@@ -134,7 +134,7 @@ class Reference:
 
 
 def judge_pair(content: object, style: object, judge: Judge | None = None) -> Reference:
-    """Make a content/style pair ready for judging. Both are anything
+    """Make a content/style pair ready for judging (notebook 06). Both are anything
     :func:`~nst_helpers.core.images.load_image` takes, used at their own size; the style image is resized
     to the content's only for the content ratio's yardstick."""
     judge = judge or make_judge()
@@ -160,7 +160,7 @@ def judge_pair(content: object, style: object, judge: Judge | None = None) -> Re
 def judge_result(
     output: object, content: object, style: object, judge: Judge | None = None
 ) -> Scores:
-    """Score ``output`` (same size as ``content``) against ``content`` and ``style`` (any size).
+    """Score ``output`` (same size as ``content``) against ``content`` and ``style`` (any size) (notebook None).
 
     For many outputs of one pair, :func:`judge_pair` once and then ``reference.score(output)``.
     """

@@ -36,7 +36,7 @@ class Method:
 
 
 def methods(coarse_size: int, adam_coarse: int, lbfgs_coarse: int) -> list[Method]:
-    """The reference first, then the package's compiled Adam, L-BFGS, coarse-to-fine with each."""
+    """The reference first, then the package's compiled Adam, L-BFGS, coarse-to-fine with each (notebook 08)."""
     return [
         Method("Adam, eager (reference)", {"optimizer": "adam", "step_mode": "eager"}),
         Method("Adam, compiled", {"optimizer": "adam", "step_mode": "function"}),
@@ -139,7 +139,7 @@ def time_to_quality(
     budget: float = 1.0,
     coarse_size: int = 256,
 ) -> tuple[pd.DataFrame, tuple[float, float], list[Attempt]]:
-    """The table: each method's seconds to the bar and their ratio to the reference's.
+    """The table: each method's seconds to the bar and their ratio to the reference's (notebook 08).
 
     ``settings``: the reference run (``plan[0]``, its ``steps`` at ``max_dim``), whose last judged
     image sets the bar; its time is the first judged step at the bar. Other methods may take up to
@@ -180,5 +180,5 @@ def time_to_quality(
 
 
 def reference_settings(base: Settings, size: int, steps: int) -> Settings:
-    """The reference run of the table: the course's defaults at ``size`` px for ``steps`` steps."""
+    """The reference run of the table: the course's defaults at ``size`` px for ``steps`` steps (notebook 08)."""
     return replace(base, max_dim=size, steps=steps, optimizer="adam", step_mode="eager")

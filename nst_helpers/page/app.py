@@ -393,7 +393,7 @@ def stylize_page(
     request: gr.Request | None,  # Gradio passes the visitor's (it looks for it before *values)
     *values: Any,
 ) -> Iterator[tuple[Any, str, str, pd.DataFrame | None, list[str] | None]]:
-    """The Start button: yields (image, progress, status, loss plot, files) as the run goes.
+    """The Start button: yields (image, progress, status, loss plot, files) as the run goes (notebook 09).
 
     Everything a visitor sends is checked here, at the edge: menus take only their entries, uploads
     only files Gradio received for the page, addresses only public ones. A visitor holds one place;
@@ -473,7 +473,7 @@ def advanced_controls() -> dict[str, Option]:
 
 
 def build_app() -> gr.Blocks:
-    """The page, as a ``gradio.Blocks`` (launch it with :func:`launch_app`)."""
+    """The page, as a ``gradio.Blocks`` (launch it with :func:`launch_app`) (notebook 09)."""
     with gr.Blocks(
         title="Neural style transfer playground",
         analytics_enabled=False,
@@ -582,7 +582,7 @@ def launch_app(
     share: bool = False,
     **options: Any,
 ) -> Any:
-    """Serve the page (queue: one run at a time) on ``host:port``; ``options`` go to Gradio's launch.
+    """Serve the page (queue: one run at a time) on ``host:port``; ``options`` go to Gradio's launch (notebook 09).
 
     No public link unless ``share=True``, which prints what it exposes: on Colab the page shows
     through Colab's own proxy, visible only to the notebook's user.

@@ -65,7 +65,7 @@ def page_option(spec: Option) -> Option:
     only the named ones (a visitor never names a file of the server)."""
     low, high = PAGE_LIMITS.get(spec.name, (spec.low, spec.high))
     choices = NAMED_WEIGHTS if spec.name == "weights" else spec.choices
-    default = getattr(PAGE_DEFAULTS, spec.name)
+    default = getattr(PAGE_DEFAULTS, spec.name, spec.default)
     return replace(spec, default=default, low=low, high=high, choices=choices)
 
 
@@ -116,13 +116,13 @@ _Controls = make_dataclass(
 
 
 class PlaygroundRequest(_Controls):  # type: ignore[misc, valid-type]
-    """One run as the page asks for it: one field per name of :data:`CONTROLS` (generated from the
-    table of options), each with the page's default. Sources: a path or an uploaded file for
+    """One run as the page asks for it (notebook 09): one field per name of :data:`CONTROLS`
+    (generated from the table of options), each with the page's default. Sources: a path or an uploaded file for
     ``*_upload``, a URL, or the name of a shipped image or painting."""
 
     @property
     def content_source(self) -> str:
-        """The upload (or webcam snapshot) if there is one, else the URL, else the shipped image."""
+        """The upload (or webcam snapshot) if there is one, else the URL, else the shipped image (notebook 09)."""
         if self.content_upload:
             return self.content_upload
         if not isinstance(self.content_url, str):
@@ -155,7 +155,7 @@ class PlaygroundRequest(_Controls):  # type: ignore[misc, valid-type]
         for name, spec in PAGE_OPTIONS.items():
             label = spec.page.split(" (")[0].lower()
             if spec.choices:
-                one_of(label, getattr(self, name), spec.choices)
+                one_of(f"{label} setting", getattr(self, name), spec.choices)
             values[name] = check_option(spec, _whole(getattr(self, name)), label)
         strength, smoothing = (
             check_option(spec, getattr(self, name), spec.page.split(" (")[0].lower())
@@ -227,7 +227,7 @@ def prepared(settings: Settings, stop: threading.Event | None = None) -> Any:
 
 
 def weighted_terms(losses: dict[str, float], settings: Settings) -> dict[str, float]:
-    """The loss terms times their weights: what the optimizer balances, as the page plots them."""
+    """The loss terms times their weights: what the optimizer balances, as the page plots them (notebook 09)."""
     return {
         "total": losses["total"],
         "content": settings.content_weight * losses["content"],
@@ -244,7 +244,7 @@ def preview_every(steps: int) -> int:
 def stream_run(
     request: PlaygroundRequest, stop: threading.Event, out_dir: str | Path | None = None
 ) -> Iterator[Update]:
-    """Run ``request`` in a thread and yield its progress; Stop (``stop.set()``) ends it between steps.
+    """Run ``request`` in a thread and yield its progress; Stop (``stop.set()``) ends it between steps (notebook 09).
 
     Everything is checked before anything heavy: a bad request is a one-line ``NSTError`` raised by
     the first ``next()``. Web addresses are fetched under the public-only policy into ``out_dir``

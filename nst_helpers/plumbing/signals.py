@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -99,3 +101,44 @@ def signals_deferred() -> Iterator[list[int]]:
 
     with _handlers(STOP_SIGNALS, record):
         yield received
+
+
+@dataclass
+class StopRules:
+    """Why a run ends before its last step, asked between steps: a signal (``signal_received``
+    returns its number; the command line defers SIGTERM to between steps), the caller's ``stop``
+    (the playground's Stop button) or the time limit."""
+
+    signal_received: Callable[[], int | None] = lambda: None
+    stop: Callable[[], bool] | None = None
+    max_seconds: float | None = None
+    signum: int | None = None  # the signal that stopped the run
+    started: float = field(default_factory=time.perf_counter)
+    total: int = 0  # the run's steps, for the message
+
+    def reason(self, done: int = 1) -> str | None:
+        """ "interrupted", "stopped", "time limit", or None to go on (after at least one step)."""
+        received = self.signal_received()
+        if received is not None:
+            self.signum = received
+            return "interrupted"
+        if self.stop is not None and self.stop():
+            return "stopped"
+        if self.max_seconds is not None and done:
+            return "time limit" if time.perf_counter() - self.started > self.max_seconds else None
+        return None
+
+    def __call__(self, done: int) -> tuple[str, str] | None:
+        """(reason, message) when the run should end now, for ``adam_loop``'s ``should_stop``."""
+        reason = self.reason(done)
+        return None if reason is None else (reason, self.message(reason, done, self.total))
+
+    def message(self, reason: str, done: int, total: int, unit: str = "steps") -> str:
+        """The one line that says why a run ended early and what was kept."""
+        if reason == "interrupted":
+            signum = self.signum or signal.SIGINT
+            by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+            return f"interrupted{by} after {done} of {total} {unit}; kept the image so far"
+        if reason == "time limit":
+            return f"stopped after {done} of {total} {unit}: the {self.max_seconds or 0:g} s limit"
+        return f"stopped after {done} of {total} {unit}; kept the best image so far"

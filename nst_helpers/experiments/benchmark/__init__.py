@@ -26,7 +26,6 @@ from nst_helpers.experiments.benchmark.timing import (
     emulated_bf16,
     quality_check,
     run_in_subprocess,
-    run_one,
 )
 
 
@@ -64,15 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only-ttq", action="store_true", help="only the time-to-quality table (notebook 08)"
     )
     parser.add_argument("--out", default="results")
-    parser.add_argument(
-        "--one", nargs=4, metavar=("ARCH", "SIZE", "MODE", "PRECISION"), help=argparse.SUPPRESS
-    )
     args = parser.parse_args(argv)
-
-    if args.one:
-        arch, size, mode, precision = args.one
-        print(json.dumps(run_one(arch, int(size), mode, precision, args.steps, args.max_seconds)))
-        return 0
 
     import pandas as pd
 

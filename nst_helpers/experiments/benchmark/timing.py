@@ -8,11 +8,10 @@ losses, evaluated in float32.
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import os
 import resource
-import subprocess
-import sys
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from nst_helpers.core.machine import kib_field
@@ -85,8 +84,8 @@ def quality_check(size: int, steps: int) -> dict[str, Any]:
     both evaluated in float32 with the runs' own loss (same weights, same layer balance)."""
     import tensorflow as tf
 
+    from nst_helpers.controls.lbfgs import make_loss
     from nst_helpers.controls.stylize import stylize_with_controls
-    from nst_helpers.core.optimize import make_loss
     from nst_helpers.core.prepare import prepare_run
     from nst_helpers.core.weights import OFFLINE_VGG16
 
@@ -155,27 +154,26 @@ def configurations(
     return rows
 
 
+def _quiet_process() -> None:
+    """A measuring process's start: TensorFlow's start-up lines go nowhere, not into a notebook."""
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
 def run_in_subprocess(row: dict[str, Any], steps: int, max_seconds: float) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        "-m",
-        "nst_helpers.experiments.benchmark",
-        "--one",
+    """:func:`run_one` in a fresh process, so that the peak memory it reports is its own; a process
+    that dies (out of memory) or fails is a row with its reason."""
+    spawn = multiprocessing.get_context("spawn")
+    arguments = (
         row["architecture"],
-        str(row["size"]),
+        row["size"],
         row["mode"],
         row["precision"],
-        "--steps",
-        str(steps),
-        "--max-seconds",
-        str(max_seconds),
-    ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        return {
-            **row,
-            "status": f"failed: {(done.stderr.strip().splitlines() or ['no output'])[-1][:200]}",
-        }
-    return json.loads(lines[-1])
+        steps,
+        max_seconds,
+    )
+    try:
+        with ProcessPoolExecutor(1, mp_context=spawn, initializer=_quiet_process) as pool:
+            return pool.submit(run_one, *arguments).result()
+    except Exception as exc:
+        return {**row, "status": f"failed: {type(exc).__name__}: {str(exc)[:200]}"}
