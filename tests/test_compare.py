@@ -10,8 +10,8 @@ import pytest
 import tensorflow as tf
 
 from nst_helpers.controls.smoothing import layer_temperatures, smooth_features
-from nst_helpers.core.errors import NSTError
 from nst_helpers.controls.stylize import stylize_with_controls as stylize
+from nst_helpers.core.errors import NSTError
 from nst_helpers.core.prepare import prepare_run
 from nst_helpers.core.settings import Settings
 from nst_helpers.core.weights import OFFLINE_VGG16
