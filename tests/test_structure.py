@@ -30,8 +30,10 @@ def command_line_run(tmp_path) -> None:
 def page_run(tmp_path) -> None:
     import threading
 
+    from nst_helpers.page import requests
     from nst_helpers.page.requests import PlaygroundRequest, stream_run
 
+    requests._RUNS.clear()  # a first run on the page: its network is built (and seeded) here
     request = PlaygroundRequest(architecture="vgg16", weights="none", max_dim=64, steps=2)
     assert list(stream_run(request, threading.Event(), tmp_path))[-1].done
 
