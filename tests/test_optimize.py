@@ -299,3 +299,12 @@ def test_real_stylization_with_offline_vgg16():
     )
     assert last["content"] < 0.5 * style_distance, (last["content"], style_distance, layer)
     assert result.stopped == "finished"
+
+
+def test_a_run_keeps_a_bounded_number_of_compiled_steps(photo, texture, small_run):
+    """The page lets visitors pick any size: each would keep an image and Adam's state forever."""
+    from nst_helpers.core.optimize import KEPT_STEPS
+
+    for size in (48, 56, 64, 72, 80, 88):
+        run(photo, texture, small_run, steps=1, max_dim=size)
+    assert 0 < len(small_run.compiled) <= KEPT_STEPS

@@ -114,6 +114,9 @@ class CompiledStep:
     step: Callable[[dict[str, Any]], tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]]
 
 
+KEPT_STEPS = 4  # compiled steps a prepared run keeps (each holds an image and Adam's state)
+
+
 def compiled_step(
     run: PreparedRun, start: tf.Tensor, targets: dict[str, Any], extractor: Any = None
 ) -> CompiledStep:
@@ -125,6 +128,8 @@ def compiled_step(
     key = (extractor, tuple(start.shape), layers, settings.step_mode, settings.adam_beta_1)
     key += (settings.lr_schedule,)
     if key not in run.compiled:
+        while len(run.compiled) >= KEPT_STEPS:  # the oldest goes: a page's sizes are many
+            del run.compiled[next(iter(run.compiled))]
         image = tf.Variable(start, name="image")
         optimizer = make_optimizer(settings)
         optimizer.build([image])  # its slots exist before a compiled step first runs

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from nst_helpers.core.architectures import ARCHITECTURES, Architecture, get_architecture
-from nst_helpers.core.errors import NSTError
+from nst_helpers.core.errors import NSTError, shown
 from nst_helpers.core.precision import PRECISIONS
 from nst_helpers.core.weights import normalize_weights
 
@@ -272,11 +272,11 @@ def check_option(spec: Option, value: Any, label: str | None = None) -> Any:
             raise NSTError(f"{name}={value!r} is not True or False")
         return bool(value)
     elif spec.kind is int:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            value = math.nan  # 1.5 and "3" are not whole numbers
-        if not (spec.low <= value <= spec.high):
+        whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if not (whole and spec.low <= value <= spec.high):  # 1.5 and "3" are not whole numbers
             raise NSTError(
-                f"{name}={value!r} is out of range; use a whole number from {spec.low:g} to {spec.high:g}"
+                f"{shown(name)}={shown(repr(value), 80)} is out of range; use a whole number from "
+                f"{int(spec.low)} to {int(spec.high)}"
             )
         return int(value)
     elif spec.kind is float:
