@@ -52,7 +52,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    from nst_helpers.core.setup import import_tensorflow_quietly
+    from nst_helpers.plumbing.machine import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import pandas as pd

@@ -213,7 +213,7 @@ def run_stylize(
     styles = [
         load_image(source, settings.style_max_dim, settings.upscale) for source in sources[1:]
     ]
-    from nst_helpers.core.setup import import_tensorflow_quietly
+    from nst_helpers.plumbing.machine import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     from nst_helpers.controls.stylize import stylize_with_controls

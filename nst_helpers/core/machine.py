@@ -1,5 +1,5 @@
-"""What this machine is: the one module that reads ``/proc`` (empty answers elsewhere than Linux) and
-asks TensorFlow for its GPUs (notebook 05's precision, the estimates, ``make bench``'s report)."""
+"""What this machine is: ``/proc`` read (empty answers elsewhere than Linux) and TensorFlow asked for
+its GPUs (notebook 05's precision; ``plumbing.machine`` builds on it for the estimates and reports)."""
 
 from __future__ import annotations
 
@@ -22,19 +22,6 @@ def proc_fields(name: str) -> dict[str, str]:
 def cpu_flags() -> set[str]:
     """The CPU's feature flags as Linux reports them (empty elsewhere)."""
     return set(proc_fields("cpuinfo").get("flags", "").split())
-
-
-def cpu_name() -> str:
-    """The CPU's model name as Linux reports it ("unknown" elsewhere)."""
-    return proc_fields("cpuinfo").get("model name", "unknown")
-
-
-def kib_field(name: str, key: str) -> float | None:
-    """A ``... kB`` line of ``/proc/<name>`` in GiB (``MemAvailable``, ``VmHWM``), or None."""
-    try:
-        return int(proc_fields(name)[key].split()[0]) / 2**20
-    except (KeyError, ValueError, IndexError):
-        return None
 
 
 def gpu_names() -> list[str]:

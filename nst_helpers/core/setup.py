@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
 import sys
 import tempfile
-import warnings
-from importlib import metadata
 from typing import Any
 
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.machine import gpu_names
 
 
-def package_version(name: str) -> str:
-    """The installed version of a distribution, or 'not installed'."""
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def versions() -> dict[str, str]:
     """Python, TensorFlow, Keras, NumPy, Pillow and nst_helpers versions."""
     import keras
     import numpy
+    import PIL
     import tensorflow as tf
 
     from nst_helpers import __version__
@@ -36,19 +26,18 @@ def versions() -> dict[str, str]:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": numpy.__version__,
-        "pillow": package_version("pillow"),
+        "pillow": PIL.__version__,
         "nst_helpers": __version__,
         "platform": platform.platform(),
     }
 
 
-def import_tensorflow_quietly(silence_warnings: bool = True) -> None:
+def import_tensorflow(log_level: str = "2") -> None:
     """Import TensorFlow and find its devices without its start-up lines on the terminal (its C++
-    messages go to file descriptor 2 before any log level applies); ``silence_warnings`` also quiets
-    later log lines and Python warnings (the command line; notebooks keep them)."""
+    messages go to file descriptor 2 before any log level applies)."""
     if "tensorflow" in sys.modules:
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3" if silence_warnings else "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", log_level)
     sys.stderr.flush()
     saved = os.dup(2)
     try:
@@ -67,10 +56,6 @@ def import_tensorflow_quietly(silence_warnings: bool = True) -> None:
                 os.dup2(saved, 2)
     finally:
         os.close(saved)
-    if silence_warnings:
-        tf.get_logger().setLevel(logging.ERROR)
-        logging.getLogger("absl").setLevel(logging.ERROR)
-        warnings.simplefilter("ignore")
 
 
 def show_errors_in_one_line() -> None:
@@ -92,8 +77,10 @@ def show_errors_in_one_line() -> None:
     shell.set_custom_exc((NSTError,), one_line)
 
 
-def print_setup() -> None:
-    """Print versions and the device, warning when there is no GPU; errors then show as one line."""
+def setup_course() -> None:
+    """Every notebook's setup cell (notebooks 01-09): import TensorFlow quietly, print the versions and
+    the device, warning when there is no GPU; errors then show as one line."""
+    import_tensorflow()
     show_errors_in_one_line()
     info = versions()
     print(", ".join(f"{k} {v}" for k, v in info.items() if k != "platform"))
@@ -105,9 +92,3 @@ def print_setup() -> None:
             "WARNING: no GPU found; running on the CPU. Keep images at 256 px or less (notebook 05 picks "
             "its CPU sizes itself); on Colab choose Runtime > Change runtime type > GPU."
         )
-
-
-def setup_course() -> None:
-    """Every notebook's setup cell (notebooks 01-09): import TensorFlow quietly, then :func:`print_setup`."""
-    import_tensorflow_quietly(silence_warnings=False)
-    print_setup()

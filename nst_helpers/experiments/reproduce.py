@@ -82,9 +82,10 @@ def markdown_table(path: Path) -> str:
 
 def machine() -> list[str]:
     """The lines that say where the numbers came from."""
-    from nst_helpers.core.machine import cpu_name, gpu_names
+    from nst_helpers.core.machine import gpu_names
     from nst_helpers.core.precision import cpu_bf16_flags
-    from nst_helpers.core.setup import import_tensorflow_quietly, versions
+    from nst_helpers.core.setup import versions
+    from nst_helpers.plumbing.machine import cpu_name, import_tensorflow_quietly
 
     import_tensorflow_quietly()
     gpus = gpu_names()

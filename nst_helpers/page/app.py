@@ -606,7 +606,7 @@ def launch_app(
 
 def serve(host: str = HOST, port: int = PORT, share: bool = False) -> int:
     """``python -m nst_helpers app``: serve until Ctrl-C."""
-    from nst_helpers.core.setup import import_tensorflow_quietly
+    from nst_helpers.plumbing.machine import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     print(f"the playground: http://{host}:{port} (Ctrl-C stops it)", flush=True)

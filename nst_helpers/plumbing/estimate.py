@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from nst_helpers.core.errors import NSTError
-from nst_helpers.core.machine import kib_field
+from nst_helpers.plumbing.machine import kib_field
 
 STEP_PASSES = 3.0
 """One step is about three forward passes' work: the forward pass and the gradient through it."""

@@ -104,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
 def time_to_quality_table(args: argparse.Namespace, out: Path) -> int:
     """Seconds to the reference's judged quality, per optimizer (``time_to_quality``), written as
     CSV and markdown with the machine it was measured on."""
-    from nst_helpers.core.machine import cpu_name
     from nst_helpers.core.settings import DEFAULTS
     from nst_helpers.experiments.benchmark.report import markdown
     from nst_helpers.experiments.time_to_quality import reference_settings, time_to_quality
     from nst_helpers.plumbing.files import save_image
+    from nst_helpers.plumbing.machine import cpu_name
 
     start = time.perf_counter()
     settings = reference_settings(DEFAULTS, args.ttq_size, args.ttq_steps)

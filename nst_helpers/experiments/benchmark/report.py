@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nst_helpers.core.machine import cpu_name
+from nst_helpers.plumbing.machine import cpu_name
 
 
 def summarize(table: Any) -> Any:

@@ -14,8 +14,8 @@ import resource
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from nst_helpers.core.machine import kib_field
 from nst_helpers.experiments.benchmark.reference import bench_images, reference_times
+from nst_helpers.plumbing.machine import kib_field
 
 TIMED_STEPS = ("reference", "eager", "function", "xla")
 """What is timed: the reference step, then the course's step in each step mode."""
