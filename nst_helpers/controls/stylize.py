@@ -13,14 +13,15 @@ import tensorflow as tf
 from nst_helpers.controls.colors import colored_inputs, grey, recolor
 from nst_helpers.controls.lbfgs import lbfgs_loop, make_loss
 from nst_helpers.controls.smoothing import smoothed_extractor
+from nst_helpers.core.images import load_image
 from nst_helpers.core.optimize import (
     Callback,
     StyleTransferResult,
     adam_loop,
+    initial_image,
     load_inputs,
     loss_targets,
     prepared,
-    starting_image,
 )
 from nst_helpers.core.prepare import PreparedRun
 from nst_helpers.core.settings import Settings
@@ -53,9 +54,14 @@ def stylize_with_controls(
     targets = loss_targets(
         extractor, settings, tf.constant(photo), [tf.constant(s) for s in styles]
     )
-    start = starting_image(photo, styles[0], settings, start_image)
-    if start_image is not None and settings.color == "luminance":
-        start = tf.constant(grey(start.numpy()))
+    if start_image is None:
+        start = initial_image(
+            tf.constant(photo), tf.constant(styles[0]), settings.init, settings.seed
+        )
+    else:  # anything load_image takes, such as a smaller run's result (coarse-to-fine, notebook 07)
+        start = tf.image.resize(load_image(start_image, None), photo.shape[1:3], antialias=True)
+        if settings.color == "luminance":
+            start = tf.constant(grey(start.numpy()))
     with stop_between_steps() as signal_received:
         rules = StopRules(signal_received, stop, max_seconds, total=settings.steps)
         if settings.optimizer == "lbfgs":

@@ -17,15 +17,12 @@ import tensorflow as tf
 from nst_helpers.core.color import match_color
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import MIN_SIDE, load_image
-from nst_helpers.core.losses import (
-    balanced_layer_weights,
-    gram_matrix,
-    total_loss,
-)
+from nst_helpers.core.losses import balanced_layer_weights, gram_matrix, total_loss
 from nst_helpers.core.prepare import PreparedRun, prepare_run
 from nst_helpers.core.settings import LOSS_WEIGHTS, Settings
 
 Callback = Callable[[int, Any, Mapping[str, float]], None]  # callback(step, image, losses)
+StepOutput = tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]  # losses, finite?, image before
 
 
 @dataclass
@@ -50,11 +47,8 @@ class StyleTransferResult:
     @property
     def final_losses(self) -> dict[str, float]:
         """The loss terms of the last step that was evaluated."""
-        return (
-            {k: v for k, v in self.history[-1].items() if k not in ("step", "seconds")}
-            if self.history
-            else {}
-        )
+        last = self.history[-1] if self.history else {}
+        return {k: v for k, v in last.items() if k not in ("step", "seconds")}
 
     @property
     def median_step_seconds(self) -> float:
@@ -79,10 +73,9 @@ def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | N
 def loss_targets(
     extractor: Any, settings: Settings, content: tf.Tensor, style: tf.Tensor | Sequence[tf.Tensor]
 ) -> dict[str, Any]:
-    """What a run's loss compares with, computed once (notebook 05): the content feature maps, the
-    style Gram matrices (several styles: their weighted mean, ``style_blend``), the style layers'
-    weights and the three loss weights, all tensors, as :func:`~nst_helpers.core.losses.total_loss`
-    takes them."""
+    """What a run's loss compares with, as tensors for ``total_loss`` (notebook 05): the content
+    feature maps, the style Gram matrices (several styles: their ``style_blend`` mean), the style
+    layers' weights and the three loss weights."""
     styles = list(style) if isinstance(style, (list, tuple)) else [style]
     blend = settings.blend_for(len(styles))
     style_features = [extractor(s, training=False) for s in styles]  # one forward pass each
@@ -111,7 +104,7 @@ class CompiledStep:
 
     image: tf.Variable
     optimizer: keras.optimizers.Optimizer
-    step: Callable[[dict[str, Any]], tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]]
+    step: Callable[[dict[str, Any]], StepOutput]
 
 
 KEPT_STEPS = 4  # compiled steps a prepared run keeps (each holds an image and Adam's state)
@@ -134,9 +127,7 @@ def compiled_step(
         optimizer = make_optimizer(settings)
         optimizer.build([image])  # its slots exist before a compiled step first runs
 
-        def train_step(
-            targets: dict[str, Any],
-        ) -> tuple[dict[str, tf.Tensor], tf.Tensor, tf.Tensor]:
+        def train_step(targets: dict[str, Any]) -> StepOutput:
             with tf.GradientTape() as tape:
                 losses = total_loss(extractor(image, training=False), image, **targets)
             gradient = tape.gradient(losses["total"], image)
@@ -209,16 +200,6 @@ def load_inputs(content: Any, style: Any, run: PreparedRun) -> tuple[np.ndarray,
     return photo, [load_image(source, *sizes) for source in style_list(style)]
 
 
-def starting_image(
-    content: np.ndarray, style: np.ndarray, settings: Settings, start_image: Any = None
-) -> tf.Tensor:
-    """``settings.init``'s start, or ``start_image`` (anything ``load_image`` takes, for example a
-    smaller run's result: coarse-to-fine, notebook 07) resized to the content."""
-    if start_image is None:
-        return initial_image(tf.constant(content), tf.constant(style), settings.init, settings.seed)
-    return tf.image.resize(load_image(start_image, None), content.shape[1:3], antialias=True)
-
-
 def adam_loop(
     targets: dict[str, Any],
     start: tf.Tensor,
@@ -282,27 +263,22 @@ def stylize(
     run: PreparedRun | Settings | None = None,
     callback: Callback | None = None,
     callback_every: int = 10,
-    start_image: Any = None,
     **changes: Any,
 ) -> StyleTransferResult:
-    """Optimize an image so its features match ``content``'s and its Gram matrices match ``style``'s
-    (notebook 05): the inputs read once, the loss built once, then :func:`adam_loop`.
-
-    ``content`` and ``style`` are anything :func:`~nst_helpers.core.images.load_image` takes; a bad
-    one is a one-line ``NSTError``. ``run`` is a :class:`PreparedRun` (reused, with ``changes`` such
-    as ``steps=50`` applied) or settings to prepare one from. The controls beyond the paper (colour,
-    L-BFGS, softmax, Stop, time limits) run through ``nst.stylize_with_controls``.
-    """
+    """Optimize an image so its features match ``content``'s and its Gram matrices ``style``'s
+    (notebook 05): the inputs (anything ``load_image`` takes) read once, the loss built once, then
+    :func:`adam_loop`. ``run``: a :class:`PreparedRun` (``changes`` such as ``steps=50`` applied) or
+    settings to prepare one from. Colour, L-BFGS, softmax, a start image, Stop and time limits: see
+    ``nst.stylize_with_controls``."""
     run = prepared(run, changes)
-    controls = run.settings.color != "none" or run.settings.optimizer != "adam"
-    if controls or run.settings.softmax_temperature:
+    settings = run.settings
+    if settings.color != "none" or settings.optimizer != "adam" or settings.softmax_temperature:
         raise NSTError(
             "color, optimizer and softmax_temperature are controls beyond the paper (notebooks "
             "06 and 08): run them with nst.stylize_with_controls"
         )
-    content, styles = load_inputs(content, style, run)
-    targets = loss_targets(
-        run.extractor, run.settings, tf.constant(content), [tf.constant(s) for s in styles]
-    )
-    start = starting_image(content, styles[0], run.settings, start_image)
+    photo, paintings = load_inputs(content, style, run)
+    content, styles = tf.constant(photo), [tf.constant(s) for s in paintings]
+    targets = loss_targets(run.extractor, settings, content, styles)
+    start = initial_image(content, styles[0], settings.init, settings.seed)
     return adam_loop(targets, start, run, callback, callback_every)
