@@ -8,13 +8,13 @@ from typing import Any, Sequence
 
 import keras
 
-from nst_helpers.core.architectures import ARCHITECTURES, Architecture, get_architecture
+from nst_helpers.core.architectures import Architecture, get_architecture
 from nst_helpers.core.errors import NSTError
 from nst_helpers.core.precision import dtype_policy
 from nst_helpers.core.preprocessing import preprocess
 from nst_helpers.core.weights import (
     check_weights_fit,
-    keras_weights_argument,
+    fetch_imagenet_weights,
     load_weights,
     normalize_weights,
 )
@@ -25,12 +25,12 @@ def build_backbone(
 ) -> keras.Model:
     """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen (notebook 04).
 
-    ``weights``: see ``nst_helpers.core.weights``; ``policy``: a Keras dtype policy such as
-    ``"mixed_bfloat16"`` (the weights stay float32 whatever it is)."""
+    ``weights``: see ``nst_helpers.core.weights`` (ImageNet's file is fetched here: Keras never
+    downloads); ``policy``: a Keras dtype policy such as ``"mixed_bfloat16"`` (weights stay float32)."""
     arch = get_architecture(architecture)
     weights = normalize_weights(weights)
     check_weights_fit(arch.name, weights)
-    keras_weights = keras_weights_argument(arch.name, weights)
+    keras_weights = str(fetch_imagenet_weights(arch.name)) if weights == "imagenet" else None
     with dtype_policy(policy):
         image = keras.Input(shape=(None, None, 3), name="image")
         network_input = preprocess(image, arch.preprocessing)
@@ -125,26 +125,12 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
     return of_tensor(layer.output)
 
 
-__all__ = [
-    "ARCHITECTURES",
-    "build_backbone",
-    "build_extractor",
-    "get_architecture",
-    "layer_names",
-    "receptive_field",
-]
-
-
 def describe_layers(arch: Architecture, backbone: keras.Model, features: dict) -> list[dict]:
     """One row per default layer of ``arch``: its role, shape, stride and receptive field (notebook 04)."""
     rows = []
     for layer in dict.fromkeys(arch.content_layers + arch.style_layers):
         field, stride = receptive_field(backbone, layer)
-        roles = [
-            r
-            for r, group in (("content", arch.content_layers), ("style", arch.style_layers))
-            if layer in group
-        ]
+        roles = [role for role in ("content", "style") if layer in getattr(arch, f"{role}_layers")]
         shape = tuple(features[layer].shape[1:])
         rows.append(
             {

@@ -11,17 +11,11 @@ from nst_helpers.core.errors import NSTError
 from nst_helpers.core.machine import cpu_flags, gpu_compute_capabilities
 
 PRECISIONS = ("float32", "mixed", "auto")
-CPU_FAST_BF16_FLAG = "amx_bf16"  # Intel AMX: where bfloat16 was measured faster than float32
 
 
 def cpu_bf16_flags() -> list[str]:
     """The CPU's bfloat16-related flags (``avx512_bf16``, ``amx_bf16``, ...), for reports."""
     return sorted(flag for flag in cpu_flags() if "bf16" in flag or flag.startswith("amx"))
-
-
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU has AMX (``amx_bf16``), where bfloat16 convolutions beat float32."""
-    return CPU_FAST_BF16_FLAG in cpu_flags()
 
 
 def choose_policy(precision: str) -> tuple[str, str]:
@@ -43,7 +37,7 @@ def choose_policy(precision: str) -> tuple[str, str]:
                 f"mixed as asked, but the GPU (compute capability {min(gpus)}) has no tensor cores",
             )
         return "float32", f"GPU without tensor cores (compute capability {min(gpus)}): float32"
-    if cpu_has_fast_bf16():
+    if "amx_bf16" in cpu_flags():  # Intel AMX: where bfloat16 was measured faster than float32
         return "mixed_bfloat16", "CPU with AMX (amx_bf16): bfloat16 compute"
     if precision == "mixed":
         return (

@@ -122,11 +122,6 @@ def check_weights_fit(architecture: str, weights: Any) -> None:
         )
 
 
-def keras_weights_argument(architecture: str, weights: Any) -> str | None:
-    """``weights=`` for ``keras.applications``: the fetched ImageNet file (Keras never downloads), or None."""
-    return str(fetch_imagenet_weights(architecture)) if weights == "imagenet" else None
-
-
 def load_weights(model: keras.Model, architecture: str, weights: Any) -> None:
     """Load the offline VGG16 or a weights file into ``model``, built with ``weights=None``."""
     if weights == OFFLINE_VGG16:
@@ -144,14 +139,8 @@ def load_weights(model: keras.Model, architecture: str, weights: Any) -> None:
 def side_by_side_weights(architecture: str, requested: Any) -> Any:
     """The weights each network gets when several are compared with the same request (notebook 04):
     ImageNet for ``"auto"`` where it can be had, else the offline VGG16 for vgg16, random for others."""
-    requested = normalize_weights(requested)
-    if requested == AUTO:
-        try:
-            fetch_imagenet_weights(architecture)
-            return "imagenet"
-        except NSTError:
-            requested = OFFLINE_VGG16
-    return None if requested == OFFLINE_VGG16 and architecture != "vgg16" else requested
+    weights = choose_weights(architecture, requested)[1]
+    return None if weights == OFFLINE_VGG16 and architecture != "vgg16" else weights
 
 
 def choose_weights(
