@@ -1,13 +1,10 @@
 """Helpers for the neural style transfer course (Gatys, Ecker & Bethge, CVPR 2016).
 
-The notebooks teach each piece, then use it from here as d2l's notebooks do: ``import nst_helpers
-as nst``, then ``nst.load_image``, ``nst.gram_matrix``, ``nst.stylize``... Each name is imported
-from its module the first time it is used, so importing the package does not import TensorFlow.
-
-The folders (README, "Layout"): ``core`` is what notebooks 01-05 build and imports nothing outside
-itself; ``plumbing`` (files, signals, downloads, estimates), ``controls`` (notebook 08),
-``experiments`` (notebooks 06-07, ``make bench``, ``make reproduce``), ``page`` (notebook 09) and
-``cli`` (the command line) sit above it, each importing only the folders before it in that order.
+The notebooks teach each piece, then use it from here: ``import nst_helpers as nst``, then
+``nst.load_image``, ``nst.stylize``... Each name is imported from its module (:data:`PUBLIC`) on
+first use, so importing the package does not import TensorFlow. ``core`` is what notebooks 01-05
+build; ``plumbing``, ``controls``, ``experiments``, ``page`` and ``cli`` sit above it in that
+order, each importing only the folders before it (README, "Layout").
 """
 
 from __future__ import annotations
@@ -41,11 +38,12 @@ PUBLIC = {
     "controls.presets": "PRESETS apply_preset",
     "experiments.judge": "make_judge judge_pair",
     "experiments.compare": "contenders compare_architectures judge_images quality_table costs_table "
-    "curves_table entropy_table compare_sizes sizes_table fitted_exponent crop_region coarse_to_fine",
+    "curves_table entropy_table compare_sizes sizes_table fitted_exponent crop_region busiest_box "
+    "coarse_to_fine",
     "experiments.baselines": "blend palette_transfer",
     "experiments.reproduce": "keep",
     "experiments.time_to_quality": "methods reference_settings time_to_quality",
-    "experiments.figures": "scores_title",
+    "experiments.figures": "scores_title readable",
     "page.requests": "PlaygroundRequest stream_run weighted_terms",
     "page.app": "build_app launch_app stylize_page",
 }

@@ -1,15 +1,12 @@
-"""Gram matrix, content, style and total variation losses (taught in notebook 03).
-
-Normalization, chosen so that the losses do not grow with the image size:
+"""Gram matrix, content, style and total variation losses (taught in notebook 03), normalized so
+that they do not grow with the image size, in float32 whatever the network's compute dtype:
 
 - ``gram_matrix``: G = F^T F / (H W) for a feature map F reshaped to (H W, C): the channel
   correlations averaged over positions, not summed.
 - content loss: mean over positions and channels of (F - P)^2.
-- style loss of one layer: mean over the C x C entries of (G - A)^2. With Gatys et al.'s
+- style loss of one layer: mean over the C x C entries of (G - A)^2; with Gatys et al.'s
   unnormalized Gram matrices and their 1 / (4 N^2 M^2) factor, this equals 4 E_l.
 - total variation loss: mean absolute difference between neighboring pixels, across and down.
-
-Features and Gram matrices are computed in float32 whatever the network's compute dtype.
 """
 
 from __future__ import annotations
@@ -40,13 +37,10 @@ def balanced_layer_weights(
     balance: str = "relative",
     layer_weights: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
-    """Each style layer's weight in the style loss (taught in notebook 03).
-
-    ``"equal"``: ``layer_weights`` as given (default 1 / number of layers), as in Gatys et al.; since
-    the layers' Gram matrices differ in size by orders of magnitude, the deep layers then hardly take
-    part. ``"relative"``: each weight is also divided by the mean square of the layer's target Gram
-    matrix, so that every layer's term is a relative error and each layer takes part.
-    """
+    """Each style layer's weight in the style loss (notebook 03). ``"equal"``: ``layer_weights`` as
+    given (default 1 / number of layers), as in Gatys et al.; the layers' Gram matrices differ by orders
+    of magnitude, so the deep layers then hardly take part. ``"relative"``: each weight is also divided
+    by the mean square of the layer's target Gram matrix: each term is a relative error, all take part."""
     if balance not in STYLE_BALANCES:
         raise NSTError(
             f"unknown style balance {balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
@@ -86,10 +80,8 @@ def style_loss(
     targets: Mapping[str, tf.Tensor],
     layer_weights: Mapping[str, float] | None = None,
 ) -> tf.Tensor:
-    """Weighted sum over layers of the mean squared difference between Gram matrices (notebook 03).
-
-    ``layer_weights`` defaults to 1 / number of layers for each layer.
-    """
+    """Weighted sum over layers of the mean squared difference between Gram matrices (notebook 03);
+    ``layer_weights`` default to 1 / number of layers."""
     if not targets:
         raise NSTError("no style layers; name at least one style layer")
     terms = style_terms(grams, targets, balanced_layer_weights(targets, "equal", layer_weights))
@@ -114,13 +106,10 @@ def total_loss(
     tv_weight: float,
     layer_weights: Mapping[str, float] | None = None,
 ) -> dict[str, tf.Tensor]:
-    """Combine the terms: returns ``{"content", "style", "tv", "total"}``, the first three unweighted,
-    and each style layer's weighted term as ``"style:<layer>"`` (their sum is ``"style"``) (notebook 03).
-
-    ``features`` maps layer names to the current image's feature maps; ``content_targets`` maps the
-    content layers to the content image's feature maps and ``style_targets`` the style layers to the
-    style image's Gram matrices. ``layer_weights`` defaults to 1 / number of style layers.
-    """
+    """The terms (notebook 03): ``{"content", "style", "tv", "total"}``, the first three unweighted,
+    and each style layer's weighted term as ``"style:<layer>"`` (they sum to ``"style"``). By layer:
+    ``features``, the current image's feature maps; ``content_targets``, the content image's;
+    ``style_targets``, the style image's Gram matrices; ``layer_weights`` (default 1 / their number)."""
     content = tf.add_n(
         [content_loss(features[name], t) for name, t in content_targets.items()]
     ) / len(content_targets)

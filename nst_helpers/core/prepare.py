@@ -30,9 +30,7 @@ class PreparedRun:
     policy: str  # the Keras dtype policy: "float32", "mixed_bfloat16" or "mixed_float16"
     precision_reason: str
     notice: str | None = None  # what "auto" substituted, said plainly
-    compiled: dict = field(
-        default_factory=dict, repr=False, compare=False
-    )  # optimize.compiled_step
+    compiled: dict = field(default_factory=dict, repr=False, compare=False)  # compiled_step's
 
     def updated(self, **changes: Any) -> "PreparedRun":
         """The same extractor with other settings (steps, learning rate, loss weights, init, ...), checked."""
@@ -63,10 +61,7 @@ def prepare_run(
 ) -> PreparedRun:
     """Check ``settings`` (default ``DEFAULTS``) with ``changes`` applied, and build what the run needs
     (notebook 03); ``weights="auto"`` may become the offline VGG16, said in ``notice``."""
-    requested = settings if settings is not None else DEFAULTS
-    if changes:
-        requested = replace(requested, **changes)
-    requested = requested.checked()
+    requested = (settings if settings is not None else DEFAULTS).updated(**changes)
     name, weights, notice = choose_weights(requested.architecture, requested.weights, fetch)
     arch = get_architecture(name)
     checked = requested.for_architecture(arch, weights)

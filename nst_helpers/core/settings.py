@@ -178,37 +178,29 @@ class Settings:
         return self
 
     def checked(self) -> "Settings":
-        """A checked copy with names normalized (itself if already checked), or a one-line ``NSTError``."""
-        return self if self.is_checked else self._validated()._marked()
-
-    def _validated(self) -> "Settings":
-        """A copy with every option checked (:func:`check_option`), then the checks across options."""
+        """A checked copy with names normalized (itself if already checked), or a one-line ``NSTError``:
+        each option (:func:`check_option`), then the checks across options."""
+        if self.is_checked:
+            return self
         values = asdict(self)
-        values["architecture"] = get_architecture(self.architecture).name
-        values["weights"] = normalize_weights(self.weights)
+        arch = get_architecture(self.architecture)
+        values["architecture"], values["weights"] = arch.name, normalize_weights(self.weights)
         for spec in OPTIONS.values():
             if spec.name not in ("architecture", "weights"):
                 values[spec.name] = check_option(spec, values[spec.name])
         checked = Settings(**values)
-        checked._check_together()
-        return checked
-
-    def _check_together(self) -> None:
-        """The checks that involve more than one setting."""
-        arch = get_architecture(self.architecture)
-        if not any(
-            getattr(arch, n) if getattr(self, n) is None else getattr(self, n) for n in LOSS_WEIGHTS
-        ):
+        if not any(getattr(arch, n) if values[n] is None else values[n] for n in LOSS_WEIGHTS):
             raise NSTError(
                 "content_weight, style_weight and tv_weight are all 0, so there is nothing to optimize; "
                 f"give style_weight a positive value (the default is {arch.style_weight:g})"
             )
         low, high = OPTIONS["max_dim"].low, OPTIONS["max_dim"].high
-        if not low <= self.style_max_dim <= high:
+        if not low <= checked.style_max_dim <= high:
             raise NSTError(
-                f"style_scale={self.style_scale:g} at max_dim {self.max_dim} makes the style image "
-                f"{self.style_max_dim} px; keep it from {low:g} to {high:g} px"
+                f"style_scale={checked.style_scale:g} at max_dim {checked.max_dim} makes the style image "
+                f"{checked.style_max_dim} px; keep it from {low:g} to {high:g} px"
             )
+        return checked._marked()
 
     def blend_for(self, count: int) -> list[float]:
         """The weights of ``count`` style images, summing to 1: ``style_blend`` or equal (notebook 08)."""

@@ -27,14 +27,20 @@ class Painting:
 
 
 def _catalogue() -> dict:
-    """``images/catalogue.json``: the shipped images' files and the paintings' titles and URLs."""
-    path = Path(str(importlib.resources.files("nst_images"))) / "catalogue.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    """``images/catalogue.json`` (installed as the data package ``nst_images``): the shipped images'
+    files and the public-domain paintings' titles and URLs, downloaded on first use."""
+    try:
+        folder = Path(str(importlib.resources.files("nst_images")))
+    except ModuleNotFoundError:
+        raise NSTError(
+            "the course's images (package nst_images) are not installed; reinstall the course"
+        ) from None
+    return json.loads((folder / "catalogue.json").read_text(encoding="utf-8"))
 
 
-# Public-domain paintings, downloaded on first use, and the shipped images (images/README.md)
-PAINTINGS = {name: Painting(**p) for name, p in _catalogue()["paintings"].items()}
-SHIPPED: dict[str, str] = _catalogue()["shipped"]
+CATALOGUE = _catalogue()
+PAINTINGS = {name: Painting(**p) for name, p in CATALOGUE["paintings"].items()}
+SHIPPED: dict[str, str] = CATALOGUE["shipped"]
 
 
 def is_url(source: object) -> bool:
@@ -45,14 +51,7 @@ def is_url(source: object) -> bool:
 def images_dir() -> Path:
     """Where the shipped images live: ``$NST_IMAGES``, or the data package ``nst_images`` (``images/``)."""
     override = os.environ.get("NST_IMAGES")
-    if override:
-        return Path(override)
-    try:
-        return Path(str(importlib.resources.files("nst_images")))
-    except ModuleNotFoundError:
-        raise NSTError(
-            "the course's images (package nst_images) are not installed; reinstall the course"
-        ) from None
+    return Path(override) if override else Path(str(importlib.resources.files("nst_images")))
 
 
 def keras_cache_dir() -> Path:
