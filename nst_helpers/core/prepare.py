@@ -61,7 +61,8 @@ def prepare_run(
 ) -> PreparedRun:
     """Check ``settings`` (default ``DEFAULTS``) with ``changes`` applied, and build what the run needs
     (notebook 03); ``weights="auto"`` may become the offline VGG16, said in ``notice``."""
-    requested = (settings if settings is not None else DEFAULTS).updated(**changes)
+    requested = settings if settings is not None else DEFAULTS
+    requested = (replace(requested, **changes) if changes else requested).checked()
     name, weights, notice = choose_weights(requested.architecture, requested.weights, fetch)
     arch = get_architecture(name)
     checked = requested.for_architecture(arch, weights)

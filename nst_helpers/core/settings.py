@@ -178,10 +178,11 @@ class Settings:
         return self
 
     def checked(self) -> "Settings":
-        """A checked copy with names normalized (itself if already checked), or a one-line ``NSTError``:
-        each option (:func:`check_option`), then the checks across options."""
-        if self.is_checked:
-            return self
+        """A checked copy with names normalized (itself if already checked), or a one-line ``NSTError``."""
+        return self if self.is_checked else self._validated()._marked()
+
+    def _validated(self) -> "Settings":
+        """A copy with every option checked (:func:`check_option`), then the checks across options."""
         values = asdict(self)
         arch = get_architecture(self.architecture)
         values["architecture"], values["weights"] = arch.name, normalize_weights(self.weights)
@@ -200,7 +201,7 @@ class Settings:
                 f"style_scale={checked.style_scale:g} at max_dim {checked.max_dim} makes the style image "
                 f"{checked.style_max_dim} px; keep it from {low:g} to {high:g} px"
             )
-        return checked._marked()
+        return checked
 
     def blend_for(self, count: int) -> list[float]:
         """The weights of ``count`` style images, summing to 1: ``style_blend`` or equal (notebook 08)."""
