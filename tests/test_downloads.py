@@ -15,7 +15,7 @@ from hostile import PHOTO
 
 from nst_helpers.core import weights
 from nst_helpers.core.errors import NSTError
-from nst_helpers.core.images import check_image_file, load_image
+from nst_helpers.core.images import load_image
 from nst_helpers.core.sources import cache_name
 from nst_helpers.plumbing import downloads
 from nst_helpers.plumbing.downloads import (
@@ -28,7 +28,7 @@ from nst_helpers.plumbing.downloads import (
     download,
     redirect_url,
 )
-from nst_helpers.plumbing.fetching import fetch_url, guarded
+from nst_helpers.plumbing.fetching import check_image_file, fetch_url, guarded
 
 NAMES = {  # what a made-up resolver answers: no name is ever looked up on the network here
     "photos.example": ["93.184.216.34"],

@@ -18,12 +18,12 @@ from typing import Any, Sequence
 
 from nst_helpers.controls.presets import PRESETS, apply_preset
 from nst_helpers.core.errors import NSTError, shown
-from nst_helpers.core.images import check_image_file, load_image
+from nst_helpers.core.images import load_image
 from nst_helpers.core.settings import DEFAULTS, OPTIONS, Settings
 from nst_helpers.core.sources import PAINTINGS, SHIPPED, is_url, resolve_image
 from nst_helpers.page import HOST, PORT
 from nst_helpers.plumbing.downloads import IMAGE_DOWNLOADS
-from nst_helpers.plumbing.fetching import fetch_url, guarded
+from nst_helpers.plumbing.fetching import check_image_file, fetch_url, guarded
 from nst_helpers.plumbing.files import rescue_path, save_image
 from nst_helpers.plumbing.outputs import (
     check_output,

@@ -23,7 +23,7 @@ SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 
 @contextlib.contextmanager
-def _project_pixel_limit() -> Iterator[None]:
+def project_pixel_limit() -> Iterator[None]:
     """Let :data:`MAX_PIXELS` decide which images are too large, not Pillow's lower default limit."""
     previous = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None
@@ -89,11 +89,11 @@ def open_image(
     source: str | os.PathLike, max_pixels: int = MAX_PIXELS, fetch: Fetch | None = None
 ) -> Image.Image:
     """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError`` (notebook 02)."""
-    path = fetched_image(str(source), check_image_file, fetch) if is_url(source) else Path(source)
+    path = fetched_image(str(source), open_image, fetch) if is_url(source) else Path(source)
     name = shown(path)
     regular_file(path)
     try:
-        with _project_pixel_limit(), Image.open(path) as opened:
+        with project_pixel_limit(), Image.open(path) as opened:
             width, height = opened.size
             if width * height > max_pixels:
                 bomb = " (a decompression bomb?)" if max_pixels >= MAX_PIXELS else ""
@@ -118,20 +118,6 @@ def open_image(
             f"{name} is damaged or truncated ({exc}); export it again or use another file"
         ) from None
     return to_rgb(image, name)
-
-
-def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> None:
-    """Raise a one-line ``NSTError`` unless ``path`` is a whole image of at most ``max_pixels``."""
-    try:
-        with _project_pixel_limit(), Image.open(path) as opened:
-            width, height = opened.size
-            if width * height > max_pixels:
-                raise NSTError(
-                    f"it is {width}x{height} px, over the {max_pixels / 1e6:g}-megapixel limit"
-                )
-            opened.load()
-    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
-        raise NSTError(f"it is not a whole image Pillow can read ({type(exc).__name__})") from None
 
 
 def fitted_size(

@@ -14,15 +14,12 @@ from nst_helpers.core.errors import NSTError, shown
 from nst_helpers.core.precision import PRECISIONS
 from nst_helpers.core.weights import normalize_weights
 
-INITS = ("recolored", "content", "style", "noise")
-LR_SCHEDULES = ("cosine", "constant")
-OPTIMIZERS = ("adam", "lbfgs")
 STYLE_BALANCES = ("relative", "equal")
-STEP_MODES = ("eager", "function", "xla")
-COLOR_MODES = ("none", "luminance", "histogram")
 LOSS_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
 FROM_ARCHITECTURE = (*LOSS_WEIGHTS, "content_layers", "style_layers", "softmax_temperature")
-_LOSS_WEIGHT = dict(kind=float, low=0.0, high=1e12)  # the spec of the three loss weights
+_FROM_ARCH = "default: the architecture's"
+_LOSS_WEIGHT = dict(help=_FROM_ARCH, kind=float, low=0.0, high=1e12)  # the three loss weights' spec
+_LAYERS = dict(help=f"comma-separated layer names ({_FROM_ARCH})", kind="layers")
 
 
 @dataclass(frozen=True)
@@ -78,15 +75,11 @@ class Settings:
         page="Learning rate (Adam)",
         advanced=True,
     )
-    content_weight: float | None = option(None, "default: the architecture's", **_LOSS_WEIGHT)
-    style_weight: float | None = option(None, "default: the architecture's", **_LOSS_WEIGHT)
-    tv_weight: float | None = option(None, "default: the architecture's", **_LOSS_WEIGHT)
-    content_layers: tuple[str, ...] | None = option(
-        None, "comma-separated layer names (default: the architecture's)", kind="layers"
-    )
-    style_layers: tuple[str, ...] | None = option(
-        None, "comma-separated layer names (default: the architecture's)", kind="layers"
-    )
+    content_weight: float | None = option(None, **_LOSS_WEIGHT)
+    style_weight: float | None = option(None, **_LOSS_WEIGHT)
+    tv_weight: float | None = option(None, **_LOSS_WEIGHT)
+    content_layers: tuple[str, ...] | None = option(None, **_LAYERS)
+    style_layers: tuple[str, ...] | None = option(None, **_LAYERS)
     style_layer_weights: dict[str, float] | None = option(
         None, "each style layer's weight by name (default: balanced)", kind=dict, flag=None
     )
@@ -124,14 +117,14 @@ class Settings:
         "none",
         "keep the photo's colours: luminance (stylize brightness only) or histogram (the painting "
         "recoloured to the photo's first)",
-        choices=COLOR_MODES,
+        choices=("none", "luminance", "histogram"),
         page="Colours (luminance, histogram: keep the photo's; notebook 08)",
         advanced=True,
     )
     optimizer: str = option(
         "adam",
         "adam, or lbfgs (SciPy's L-BFGS-B within [0, 1])",
-        choices=OPTIMIZERS,
+        choices=("adam", "lbfgs"),
         page="Optimizer (lbfgs: steps are L-BFGS iterations)",
         advanced=True,
     )
@@ -139,12 +132,12 @@ class Settings:
         "recolored",
         "starting image: the photo recoloured to the painting's palette, the photo, the painting "
         "or noise",
-        choices=INITS,
+        choices=("recolored", "content", "style", "noise"),
     )
     lr_schedule: str = option(
         "cosine",
         "cosine: the learning rate falls to a third of --lr by the last step; constant: it stays",
-        choices=LR_SCHEDULES,
+        choices=("cosine", "constant"),
     )
     adam_beta_1: float = option(
         0.9, "Adam's momentum (TensorFlow's tutorial uses 0.99)", low=0.0, high=0.999
@@ -155,7 +148,7 @@ class Settings:
     step_mode: str = option(
         "function",
         "eager, function (the whole step compiled with tf.function) or xla",
-        choices=STEP_MODES,
+        choices=("eager", "function", "xla"),
         page="Step mode",
         advanced=True,
     )

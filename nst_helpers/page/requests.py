@@ -24,12 +24,12 @@ import numpy as np
 
 from nst_helpers.core.architectures import get_architecture
 from nst_helpers.core.errors import NSTError
-from nst_helpers.core.images import MIN_SIDE, check_image_file, load_image, to_uint8
+from nst_helpers.core.images import MIN_SIDE, load_image, to_uint8
 from nst_helpers.core.settings import DEFAULTS, OPTIONS, Option, Settings, check_option
 from nst_helpers.core.sources import PAINTINGS, SHIPPED, is_url, resolve_image
 from nst_helpers.core.weights import NAMED_WEIGHTS
 from nst_helpers.plumbing.downloads import IMAGE_DOWNLOADS
-from nst_helpers.plumbing.fetching import fetch_url, guarded
+from nst_helpers.plumbing.fetching import check_image_file, fetch_url, guarded
 
 CONTENT_CHOICES = ("chelsea", "astronaut", "coffee", "rocket", "china", "flower")
 STYLE_CHOICES = ("swirls", "hubble", "ihc", *PAINTINGS)

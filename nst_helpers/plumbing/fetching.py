@@ -6,7 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from nst_helpers.core.images import check_image_file
+from PIL import Image, UnidentifiedImageError
+
+from nst_helpers.core.errors import NSTError
+from nst_helpers.core.images import MAX_PIXELS, project_pixel_limit
 from nst_helpers.core.sources import Fetch, cache_name, keras_cache_dir
 from nst_helpers.plumbing.downloads import (
     IMAGE_DOWNLOADS,
@@ -16,6 +19,21 @@ from nst_helpers.plumbing.downloads import (
     cached_download,
     download,
 )
+
+
+def check_image_file(path: Path, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise a one-line ``NSTError`` unless ``path`` is a whole image of at most ``max_pixels`` (a
+    download's check: the message follows "... was downloaded but")."""
+    try:
+        with project_pixel_limit(), Image.open(path) as opened:
+            width, height = opened.size
+            if width * height > max_pixels:
+                raise NSTError(
+                    f"it is {width}x{height} px, over the {max_pixels / 1e6:g}-megapixel limit"
+                )
+            opened.load()
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as exc:
+        raise NSTError(f"it is not a whole image Pillow can read ({type(exc).__name__})") from None
 
 
 def guarded(
