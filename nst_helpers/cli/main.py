@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
+from nst_helpers.controls.blend import blend_for
 from nst_helpers.controls.presets import PRESETS, apply_preset
 from nst_helpers.core.errors import NSTError, shown
 from nst_helpers.core.images import load_image
@@ -189,7 +190,7 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Settings]:
 
 def stylize_command(args: argparse.Namespace, base: Settings = DEFAULTS) -> int:
     settings = settings_from(args, base).checked()
-    settings.blend_for(len(args.style))  # one weight per style image
+    blend_for(settings, len(args.style))  # one weight per style image
     if args.save_every < 0:
         raise NSTError(
             f"--save-every {args.save_every} is negative; use 0 (off) or a number of steps"

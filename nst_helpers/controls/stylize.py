@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import tensorflow as tf
 
+from nst_helpers.controls.blend import blended_grams, style_list
 from nst_helpers.controls.colors import colored_inputs, grey, recolor
 from nst_helpers.controls.lbfgs import lbfgs_loop, make_loss
 from nst_helpers.controls.smoothing import smoothed_extractor
@@ -44,16 +45,15 @@ def stylize_with_controls(
     between two steps, keeping its image."""
     run = prepared(run, changes)
     settings = run.settings
-    original, styles = load_inputs(content, style, run)
+    original, styles = load_inputs(content, style_list(style), run)
     photo, styles = colored_inputs(original, styles, settings.color)
     extractor = run.extractor
     if settings.softmax_temperature:  # notebook 06: residual networks' peaky features, spread
         extractor = smoothed_extractor(
             extractor, tf.constant(styles[0]), settings.softmax_temperature
         )
-    targets = loss_targets(
-        extractor, settings, tf.constant(photo), [tf.constant(s) for s in styles]
-    )
+    grams = blended_grams(extractor, settings, [tf.constant(s) for s in styles])
+    targets = loss_targets(extractor, settings, tf.constant(photo), grams)
     if start_image is None:
         start = initial_image(
             tf.constant(photo), tf.constant(styles[0]), settings.init, settings.seed
@@ -65,9 +65,7 @@ def stylize_with_controls(
     with stop_between_steps() as signal_received:
         rules = StopRules(signal_received, stop, max_seconds, total=settings.steps)
         if settings.optimizer == "lbfgs":
-            loss = make_loss(
-                extractor, settings, tf.constant(photo), [tf.constant(s) for s in styles]
-            )
+            loss = make_loss(extractor, settings, tf.constant(photo), grams)
             result = lbfgs_loop(loss, start, run, callback, callback_every, rules)
         else:
             result = adam_loop(targets, start, run, callback, callback_every, rules, extractor)

@@ -71,19 +71,16 @@ def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | N
 
 
 def loss_targets(
-    extractor: Any, settings: Settings, content: tf.Tensor, style: tf.Tensor | Sequence[tf.Tensor]
+    extractor: Any, settings: Settings, content: tf.Tensor, style: Any
 ) -> dict[str, Any]:
     """What a run's loss compares with, as tensors for ``total_loss`` (notebook 05): the content
-    feature maps, the style Gram matrices (several styles: their ``style_blend`` mean), the style
-    layers' weights and the three loss weights."""
-    styles = list(style) if isinstance(style, (list, tuple)) else [style]
-    blend = settings.blend_for(len(styles))
-    style_features = [extractor(s, training=False) for s in styles]  # one forward pass each
+    feature maps, the style image's Gram matrices (or ``style`` given as those matrices by layer:
+    several styles blended, notebook 08), the style layers' weights and the three loss weights."""
+    style_targets = style
+    if not isinstance(style, dict):
+        features = extractor(style, training=False)
+        style_targets = {name: gram_matrix(features[name]) for name in settings.style_layers}
     content_features = extractor(content, training=False)
-    style_targets = {
-        name: tf.add_n([w * gram_matrix(f[name]) for w, f in zip(blend, style_features)])
-        for name in settings.style_layers
-    }
     layer_weights = balanced_layer_weights(
         style_targets, settings.style_balance, settings.style_layer_weights
     )
@@ -174,13 +171,6 @@ def restart(optimizer: keras.optimizers.Optimizer, settings: Settings) -> None:
     schedule.assign(settings.learning_rate)
 
 
-def style_list(style: Any) -> list[Any]:
-    """One style, or several given as a list or tuple of sources (notebook 08)."""
-    if isinstance(style, (list, tuple)) and style and not isinstance(style[0], (int, float)):
-        return list(style)
-    return [style]
-
-
 def prepared(run: PreparedRun | Settings | None, changes: Mapping[str, Any]) -> PreparedRun:
     """``run`` with ``changes`` applied, or a run prepared from settings (its notice printed)."""
     if isinstance(run, PreparedRun):
@@ -191,13 +181,15 @@ def prepared(run: PreparedRun | Settings | None, changes: Mapping[str, Any]) -> 
     return run
 
 
-def load_inputs(content: Any, style: Any, run: PreparedRun) -> tuple[np.ndarray, list[np.ndarray]]:
+def load_inputs(
+    content: Any, styles: Sequence[Any], run: PreparedRun
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """The photo at ``max_dim`` and each painting at ``style_max_dim``: each source read once."""
     settings = run.settings
     min_side = max(MIN_SIDE, run.architecture.min_side)
     photo = load_image(content, settings.max_dim, settings.upscale, min_side)
     sizes = (settings.style_max_dim, settings.upscale, min_side)
-    return photo, [load_image(source, *sizes) for source in style_list(style)]
+    return photo, [load_image(source, *sizes) for source in styles]
 
 
 def adam_loop(
@@ -272,13 +264,16 @@ def stylize(
     ``nst.stylize_with_controls``."""
     run = prepared(run, changes)
     settings = run.settings
-    if settings.color != "none" or settings.optimizer != "adam" or settings.softmax_temperature:
+    beyond = (
+        settings.color != "none" or settings.optimizer != "adam" or settings.softmax_temperature
+    )
+    if beyond or settings.style_blend or isinstance(style, (list, tuple)):
         raise NSTError(
-            "color, optimizer and softmax_temperature are controls beyond the paper (notebooks "
-            "06 and 08): run them with nst.stylize_with_controls"
+            "color, optimizer, softmax_temperature and several styles (style_blend) are controls "
+            "beyond the paper (notebooks 06 and 08): run them with nst.stylize_with_controls"
         )
-    photo, paintings = load_inputs(content, style, run)
-    content, styles = tf.constant(photo), [tf.constant(s) for s in paintings]
-    targets = loss_targets(run.extractor, settings, content, styles)
-    start = initial_image(content, styles[0], settings.init, settings.seed)
+    photo, (painting,) = load_inputs(content, [style], run)
+    content, style = tf.constant(photo), tf.constant(painting)
+    targets = loss_targets(run.extractor, settings, content, style)
+    start = initial_image(content, style, settings.init, settings.seed)
     return adam_loop(targets, start, run, callback, callback_every)

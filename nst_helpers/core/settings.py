@@ -196,18 +196,6 @@ class Settings:
             )
         return checked
 
-    def blend_for(self, count: int) -> list[float]:
-        """The weights of ``count`` style images, summing to 1: ``style_blend`` or equal (notebook 08)."""
-        if self.style_blend is None:
-            return [1.0 / count] * count
-        if len(self.style_blend) != count:
-            raise NSTError(
-                f"{len(self.style_blend)} style weights for {count} style image(s); give one weight "
-                "per style"
-            )
-        total = float(sum(self.style_blend))
-        return [float(w) / total for w in self.style_blend]
-
     @property
     def style_max_dim(self) -> int:
         """The long side the style image is brought to: ``style_scale`` times ``max_dim``."""
