@@ -24,8 +24,6 @@ class Architecture:
     content_weight: float = 1e4
     style_weight: float = 3e5
     tv_weight: float = 1e5
-    # Wang, Li and Vasconcelos (CVPR 2021): softmax over channels at this temperature (notebook 06).
-    softmax_temperature: float | None = None
     # Smallest short side (px): InceptionV3's unpadded stem shrinks 74 px to nothing before mixed10.
     min_side: int = 32
 

@@ -23,9 +23,8 @@ from nst_helpers.core.weights import (
 def build_backbone(
     architecture: str | Architecture, weights: Any = "imagenet", policy: str = "float32"
 ) -> keras.Model:
-    """The architecture's convolutional part (no classifier head), with preprocessing built in, frozen (notebook 04).
-
-    ``weights``: see ``nst_helpers.core.weights`` (ImageNet's file is fetched here: Keras never
+    """The architecture's convolutional part (no classifier head), preprocessing built in, frozen
+    (notebook 04). ``weights``: see ``core.weights`` (ImageNet's file is fetched here: Keras never
     downloads); ``policy``: a Keras dtype policy such as ``"mixed_bfloat16"`` (weights stay float32)."""
     arch = get_architecture(architecture)
     weights = normalize_weights(weights)
@@ -42,18 +41,13 @@ def build_backbone(
     return backbone
 
 
-def _snake_case(class_name: str) -> str:
-    """``MaxPooling2D`` -> ``max_pooling2d``: the prefix Keras gives a layer it names itself."""
-    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
-
-
 def use_fresh_session_names(model: keras.Model) -> None:
     """Rename the layers Keras named by counting per session (``activation_97``) to their names in a
     fresh session (``activation_2``), so registry names always hold; ``mixed7`` and such are kept."""
     counts: dict[str, int] = {}
     for layer in model.layers:
-        prefix = _snake_case(type(layer).__name__)
+        words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type(layer).__name__)  # MaxPooling2D ->
+        prefix = re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()  # max_pooling2d, Keras' prefix
         if re.fullmatch(rf"{re.escape(prefix)}(_\d+)?", layer.name):
             index = counts.get(prefix, 0)
             counts[prefix] = index + 1
@@ -72,9 +66,8 @@ def build_extractor(
     backbone: keras.Model | None = None,
     policy: str = "float32",
 ) -> keras.Model:
-    """A frozen model: [0, 1] RGB batch -> ``{layer_name: feature map}`` for exactly ``layers`` (notebook 04).
-
-    ``layers``: by default content then style layers; ``backbone`` reuses weights already loaded."""
+    """A frozen model: [0, 1] RGB batch -> ``{layer_name: feature map}`` for exactly ``layers`` (default:
+    content then style layers) (notebook 04); ``backbone`` reuses weights already loaded."""
     arch = get_architecture(architecture)
     if layers is None:
         layers = arch.content_layers + arch.style_layers

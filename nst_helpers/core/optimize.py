@@ -70,9 +70,7 @@ def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | N
     return tf.random.stateless_uniform(tf.shape(content), seed=[seed or 0, 0], dtype=tf.float32)
 
 
-def loss_targets(
-    extractor: Any, settings: Settings, content: tf.Tensor, style: Any
-) -> dict[str, Any]:
+def loss_targets(extractor: Any, settings: Settings, content: tf.Tensor, style: Any) -> dict:
     """What a run's loss compares with, as tensors for ``total_loss`` (notebook 05): the content
     feature maps, the style image's Gram matrices (or ``style`` given as those matrices by layer:
     several styles blended, notebook 08), the style layers' weights and the three loss weights."""
@@ -241,9 +239,7 @@ def adam_loop(
             f"interrupted{by} after {len(history)} of {settings.steps} steps; kept the image so far"
         )
     finally:
-        close = getattr(callback, "close", None)
-        if close is not None:
-            close()
+        getattr(callback, "close", lambda: None)()  # a progress bar's
     return StyleTransferResult(
         image.numpy(), best_image.numpy(), best_step, history, run, stopped, message, signum
     )
@@ -264,10 +260,8 @@ def stylize(
     ``nst.stylize_with_controls``."""
     run = prepared(run, changes)
     settings = run.settings
-    beyond = (
-        settings.color != "none" or settings.optimizer != "adam" or settings.softmax_temperature
-    )
-    if beyond or settings.style_blend or isinstance(style, (list, tuple)):
+    on = [settings.color != "none", settings.optimizer != "adam", settings.softmax_temperature]
+    if any(on) or settings.style_blend or isinstance(style, (list, tuple)):
         raise NSTError(
             "color, optimizer, softmax_temperature and several styles (style_blend) are controls "
             "beyond the paper (notebooks 06 and 08): run them with nst.stylize_with_controls"

@@ -26,29 +26,19 @@ def choose_policy(precision: str) -> tuple[str, str]:
         return "float32", "float32 as asked"
     gpus = gpu_compute_capabilities()
     if gpus:
+        cc = f"compute capability {min(gpus)}"
         if min(gpus) >= (7, 0):
-            return (
-                "mixed_float16",
-                f"GPU with tensor cores (compute capability {min(gpus)}): float16 compute",
-            )
+            return "mixed_float16", f"GPU with tensor cores ({cc}): float16 compute"
         if precision == "mixed":
-            return (
-                "mixed_float16",
-                f"mixed as asked, but the GPU (compute capability {min(gpus)}) has no tensor cores",
-            )
-        return "float32", f"GPU without tensor cores (compute capability {min(gpus)}): float32"
+            return "mixed_float16", f"mixed as asked, but the GPU ({cc}) has no tensor cores"
+        return "float32", f"GPU without tensor cores ({cc}): float32"
     if "amx_bf16" in cpu_flags():  # Intel AMX: where bfloat16 was measured faster than float32
         return "mixed_bfloat16", "CPU with AMX (amx_bf16): bfloat16 compute"
+    slower = "where bfloat16 was measured slower"
     if precision == "mixed":
-        return (
-            "mixed_bfloat16",
-            "mixed as asked, though this CPU has no AMX, where bfloat16 was measured slower",
-        )
+        return "mixed_bfloat16", f"mixed as asked, though this CPU has no AMX, {slower}"
     flags = ", ".join(cpu_bf16_flags()) or "none"
-    return (
-        "float32",
-        f"this CPU has no AMX (bfloat16 flags: {flags}), where bfloat16 was measured slower: float32",
-    )
+    return "float32", f"this CPU has no AMX (bfloat16 flags: {flags}), {slower}: float32"
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from nst_helpers.core.weights import normalize_weights
 
 STYLE_BALANCES = ("relative", "equal")
 LOSS_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
-FROM_ARCHITECTURE = (*LOSS_WEIGHTS, "content_layers", "style_layers", "softmax_temperature")
+FROM_ARCHITECTURE = (*LOSS_WEIGHTS, "content_layers", "style_layers")
 _FROM_ARCH = "default: the architecture's"
 _LOSS_WEIGHT = dict(help=_FROM_ARCH, kind=float, low=0.0, high=1e12)  # the three loss weights' spec
 _LAYERS = dict(help=f"comma-separated layer names ({_FROM_ARCH})", kind="layers")

