@@ -163,7 +163,28 @@ def run_nbval(path: Path) -> subprocess.CompletedProcess:
     )
 
 
-WATCH_RETRACING = """import logging
+NOTICE_STARTS = ("NOTE:", "WARNING:", "Downloading data from")
+"""Lines that tell the reader something once: a notebook that prints one twice is noisy."""
+
+
+def output_problems(text: str) -> list[str]:
+    """What a student should not read in a notebook's outputs: a time of ``inf s``, a bare NaN in a
+    printed table (say "not reached" or "not measured"), the same notice twice."""
+    import re
+    from collections import Counter
+
+    problems = [
+        f"{m.group(0)!r} in {text[max(0, m.start() - 60) : m.end() + 20]!r}"
+        for m in re.finditer(r"\binf s\b|(?<![\w.'\"-])(?:nan|NaN)(?![\w'\"])", text)
+    ]
+    notices = Counter(
+        line.strip() for line in text.splitlines() if line.strip().startswith(NOTICE_STARTS)
+    )
+    problems += [f"printed {n} times: {line[:120]!r}" for line, n in notices.items() if n > 1]
+    return problems[:10]
+
+
+WATCH = """import logging
 
 RETRACING = []  # TensorFlow's retracing warnings, as its logger writes them into cell outputs
 
@@ -176,18 +197,33 @@ class _Retracing(logging.Handler):
 
 logging.getLogger("tensorflow").addHandler(_Retracing())"""
 
+CHECK = """assert not RETRACING, RETRACING
+# every text the notebook showed, as IPython's history keeps it: printed lines, tables, results
+OUTPUT = [
+    "".join(value) if isinstance(value, list) else value
+    for outputs in get_ipython().history_manager.outputs.values()
+    for output in outputs
+    for kind, value in output.bundle.items()
+    if kind == "stream" or kind.startswith("text/")
+]
+assert not output_problems("\\n".join(OUTPUT)), output_problems("\\n".join(OUTPUT))"""
+
 
 def watched(path: Path, prepared: Path, parameters: dict) -> Path:
     """``path`` with ``parameters`` injected (papermill), between a first cell that records
-    TensorFlow's retracing warnings and a last cell that fails if there was one."""
+    TensorFlow's retracing warnings and every output, and a last cell that fails on a retracing
+    warning or on any of :func:`output_problems`."""
+    import inspect
+
     import nbformat
 
     papermill.execute_notebook(
         str(path), str(prepared), parameters=parameters, prepare_only=True, progress_bar=False
     )
     notebook = nbformat.read(prepared, as_version=4)
-    notebook.cells.insert(0, nbformat.v4.new_code_cell(WATCH_RETRACING))
-    notebook.cells.append(nbformat.v4.new_code_cell("assert not RETRACING, RETRACING"))
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(WATCH))
+    checker = f"NOTICE_STARTS = {NOTICE_STARTS!r}\n\n{inspect.getsource(output_problems)}"
+    notebook.cells.append(nbformat.v4.new_code_cell(f"{checker}\n{CHECK}"))
     nbformat.write(notebook, prepared)
     return prepared
 
@@ -265,6 +301,40 @@ def test_the_retracing_check_catches_a_warning(tmp_path):
     nbformat.write(notebook, tmp_path / "retraces.ipynb")
     done = run_nbval(watched(tmp_path / "retraces.ipynb", tmp_path / "watched.ipynb", {}))
     assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
+
+
+def test_output_problems_names_each_kind_and_passes_clean_text():
+    assert (
+        output_problems("vgg16: 12.5 s\nNOTE: weights\nsteps_to_0.1  not reached\nnan_policy") == []
+    )
+    assert len(output_problems("direct\ninf s\n")) == 1
+    assert len(output_problems("<td>NaN</td>")) == 1 and len(output_problems("  0.52   nan\n")) == 1
+    assert output_problems("NOTE: offline\nx\nNOTE: offline\n") == [
+        "printed 2 times: 'NOTE: offline'"
+    ]
+
+
+def test_the_output_check_reads_printed_lines_and_displayed_tables(tmp_path):
+    """The notebooks' output check sees what a student reads: a NaN in a table shown as a cell's
+    result, a time printed as ``inf s`` and a notice printed twice each fail the run."""
+    import nbformat
+
+    code = [
+        "import pandas as pd\n\npd.DataFrame({'seconds': [1.0, float('nan')]})",
+        "print(f\"{float('inf')} s\")",
+        "for _ in range(2):\n    print('NOTE: the weights fell back')",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code])
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(notebook, tmp_path / "noisy.ipynb")
+    done = run_nbval(watched(tmp_path / "noisy.ipynb", tmp_path / "watched.ipynb", {}))
+    assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
+    for found in ("NaN", "inf s", "printed 2 times"):
+        assert found in done.stdout, done.stdout[-3000:]
 
 
 def taught_functions() -> dict[str, object]:

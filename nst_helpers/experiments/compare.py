@@ -21,6 +21,7 @@ from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import load_image
 from nst_helpers.core.optimize import StyleTransferResult
 from nst_helpers.core.prepare import PreparedRun, prepare_run
+from nst_helpers.core.progress import notify
 from nst_helpers.core.settings import Settings
 from nst_helpers.core.weights import describe_weights, side_by_side_weights
 from nst_helpers.experiments.benchmark.timing import run_in_subprocess
@@ -33,6 +34,7 @@ from nst_helpers.experiments.judge import (
     Scores,
     judge_pair,
 )
+from nst_helpers.experiments.waiting import Progress, announce, step_seconds
 from nst_helpers.plumbing.estimate import STEP_PASSES, check_run_cost, estimate_run, graph_cost
 
 COMPARED_ARCHITECTURES = ("vgg16", "vgg19", "resnet50")
@@ -56,6 +58,12 @@ class Contender:
     def judged_by_itself(self) -> bool:
         """True when this network is the judge: its numbers then flatter it."""
         return self.architecture == JUDGE_ARCHITECTURE and self.weights == JUDGE_WEIGHTS
+
+    @property
+    def short_label(self) -> str:
+        """The label without the weights' name: "resnet50 random + softmax"."""
+        fix = " + softmax" if self.softmax_temperature else ""
+        return f"{self.architecture}{'' if self.trained else ' random'}{fix}"
 
     @property
     def label(self) -> str:
@@ -96,10 +104,11 @@ def judged_run(
     style: np.ndarray,
     reference: Reference,
     judge_every: int,
+    label: str = "stylizing",
     **stylize_options: Any,
 ) -> tuple[StyleTransferResult, pd.DataFrame]:
-    """Stylize with ``run``, judging the image every ``judge_every`` steps (the judging is not
-    timed); returns the result and its judged curve."""
+    """Stylize with ``run`` under a progress bar named ``label``, judging the image every
+    ``judge_every`` steps (the judging is not timed); returns the result and its judged curve."""
     points: list[dict[str, float]] = []
 
     def judge_now(step: int, image: Any, losses: Any) -> None:
@@ -108,8 +117,9 @@ def judged_run(
             {"step": step, "style_ratio": scores.style_ratio, "content_ratio": scores.content_ratio}
         )
 
+    progress = Progress(label, run.settings.steps, judge_now, judge_every)
     result = stylize_with_controls(
-        content, style, run, callback=judge_now, callback_every=judge_every, **stylize_options
+        content, style, run, callback=progress, callback_every=1, **stylize_options
     )
     curve = pd.DataFrame(points, columns=["step", "style_ratio", "content_ratio"])
     elapsed = np.cumsum([row["seconds"] for row in result.history])
@@ -118,6 +128,18 @@ def judged_run(
 
 
 MEMORY_STEPS = 3
+MEMORY_SECONDS = 15.0  # a fresh process that measures the peak memory: start, build, three steps
+EAGER_FACTOR = 2.5  # an eager step against a compiled one, on the CPUs measured (README)
+JUDGING_FACTOR = 0.5  # one judgement against one compiled step of the judged network
+
+
+def run_seconds(
+    run: PreparedRun, height: int, width: int, judge_every: int = 10, eager_steps: int = 0
+) -> float:
+    """The estimated seconds of a judged run here: compiled steps, judgements and eager steps."""
+    steps = run.settings.steps
+    work = steps + JUDGING_FACTOR * steps / judge_every + EAGER_FACTOR * eager_steps
+    return step_seconds(run, height, width) * work
 
 
 def peak_memory_gib(run: PreparedRun, size: int) -> float:
@@ -166,19 +188,31 @@ def compare_architectures(
     content_image = load_image(content, settings.max_dim, settings.upscale)
     style_image = load_image(style, settings.style_max_dim, settings.upscale)
     reference = judge_pair(content_image, style_image, judge)
-    trials = []
-    for row in rows:
-        run = prepare_run(
+    runs = [
+        prepare_run(
             settings,
             architecture=row.architecture,
             weights=row.weights,
             softmax_temperature=row.softmax_temperature,
         )
-        result, curve = judged_run(run, content_image, style_image, reference, judge_every)
+        for row in rows
+    ]
+    height, width = content_image.shape[1:3]
+    announce(
+        [
+            (row.short_label, run_seconds(run, height, width, judge_every, eager_steps))
+            for row, run in zip(rows, runs)
+        ]
+        + ([("memory", MEMORY_SECONDS * len(rows))] if measure_memory else [])
+    )
+    trials = []
+    for row, run in zip(rows, runs):
+        result, curve = judged_run(
+            run, content_image, style_image, reference, judge_every, row.label
+        )
         eager = stylize_with_controls(
             content_image, style_image, run, steps=eager_steps + 1, step_mode="eager"
         )
-        height, width = content_image.shape[1:3]
         gflop = STEP_PASSES * graph_cost(run.extractor, height, width)[0]
         step_s, at_s = steps_to_reach(curve, target_style_ratio)
         costs = {
@@ -326,20 +360,21 @@ def compare_sizes(
     judge: Judge,
     style_size: int | None = None,
     measure_memory: bool = True,
+    done: Sequence[SizeTrial] = (),
 ) -> list[SizeTrial]:
-    """One pair at each size with the same step budget (notebook 07).
+    """One pair at each size with the same step budget (notebook 07), each run under a progress
+    bar, the whole estimated first.
 
     ``style_size``: the style image's long side in pixels whatever the content's size (the painting's
     pattern keeps its size in pixels); None scales it with the content (``settings.style_scale``).
     Photos smaller than a size are enlarged to it (``upscale``), and the table says so. A size that
     would not fit in memory here (estimated first; on a GPU, also when it runs out) is skipped with
-    the reason.
+    the reason. A size whose run is already in ``done`` with the same style size is not run again.
     """
     run = prepare_run(settings, upscale=True)
-    if run.notice:
-        print(f"NOTE: {run.notice}")
+    notify(run.notice)
     photo_side = max(load_image(content, None).shape[1:3])
-    trials = []
+    planned = []
     for size in sizes:
         scale = style_size / size if style_size else run.settings.style_scale
         sized = run.updated(max_dim=size, style_scale=scale)
@@ -356,28 +391,55 @@ def compare_sizes(
             "photo_enlarged": size > photo_side,
             "style_px": max(style_image.shape[1:3]),
         }
-        try:
-            check_run_cost(estimate_run(run.extractor, height, width), sized.settings.steps, size)
-        except NSTError as exc:
-            trials.append(SizeTrial(size, None, row | {"status": f"skipped: {exc}"}))
-            continue
-        try:
-            result = stylize_with_controls(content_image, style_image, sized)
-        except tf.errors.ResourceExhaustedError:  # a GPU's memory, which the estimate does not see
-            status = f"skipped: out of memory on this device at {size} px"
-            trials.append(SizeTrial(size, None, row | {"status": status}))
-            continue
-        scores = judge_pair(content_image, style_image, judge).score(result.best_image)
-        row |= {
-            "status": result.stopped,
-            "steps": len(result.history),
-            "first_step_s": result.history[0]["seconds"],
-            "median_step_s": result.median_step_seconds,
-            "peak_memory_gib": peak_memory_gib(sized, size) if measure_memory else math.nan,
-            **scores_row(scores),
-        }
-        trials.append(SizeTrial(size, result, row))
-    return trials
+        same = [t for t in done if (t.size, t.row["style_px"]) == (size, row["style_px"])]
+        planned.append((sized, content_image, style_image, row, same[0] if same else None))
+    announce(
+        [
+            (f"{row['size']} px", run_seconds(sized, row["height"], row["width"]))
+            for sized, _, _, row, again in planned
+            if again is None
+        ]
+        + ([("memory", MEMORY_SECONDS * len(planned))] if measure_memory else [])
+    )
+    return [size_trial(*plan, judge, measure_memory) for plan in planned]
+
+
+def size_trial(
+    sized: PreparedRun,
+    content_image: np.ndarray,
+    style_image: np.ndarray,
+    row: dict[str, Any],
+    again: SizeTrial | None,
+    judge: Judge,
+    measure_memory: bool,
+) -> SizeTrial:
+    """One size of :func:`compare_sizes`: the run (or ``again``, the same run done before), or why
+    it was skipped."""
+    size = row["size"]
+    if again is not None:
+        return again
+    try:
+        steps = sized.settings.steps
+        check_run_cost(estimate_run(sized.extractor, row["height"], row["width"]), steps, size)
+    except NSTError as exc:
+        return SizeTrial(size, None, row | {"status": f"skipped: {exc}"})
+    try:
+        progress = Progress(f"{size} px, style {row['style_px']} px", steps)
+        result = stylize_with_controls(
+            content_image, style_image, sized, callback=progress, callback_every=1
+        )
+    except tf.errors.ResourceExhaustedError:  # a GPU's memory, which the estimate does not see
+        return SizeTrial(size, None, row | {"status": f"skipped: out of memory here at {size} px"})
+    scores = judge_pair(content_image, style_image, judge).score(result.best_image)
+    row |= {
+        "status": result.stopped,
+        "steps": len(result.history),
+        "first_step_s": result.history[0]["seconds"],
+        "median_step_s": result.median_step_seconds,
+        "peak_memory_gib": peak_memory_gib(sized, size) if measure_memory else math.nan,
+        **scores_row(scores),
+    }
+    return SizeTrial(size, result, row)
 
 
 def sizes_table(trials: Sequence[SizeTrial]) -> pd.DataFrame:
@@ -396,6 +458,22 @@ def crop_region(image: Any, box: tuple[float, float, float, float]) -> np.ndarra
         int(top * height) : max(int(bottom * height), int(top * height) + 1),
         int(left * width) : max(int(right * width), int(left * width) + 1),
     ]
+
+
+def busiest_box(image: Any, fraction: float = 0.3) -> tuple[float, float, float, float]:
+    """The box, ``fraction`` of the height and of the width, where ``image`` has the most detail
+    (the largest sum of differences between neighbouring pixels), as ``crop_region`` takes it:
+    crops show the texture, not the sky (notebook 07)."""
+    grey = load_image(image, 256)[0].mean(axis=-1)
+    detail = np.zeros_like(grey)
+    detail[1:, :] += np.abs(np.diff(grey, axis=0))
+    detail[:, 1:] += np.abs(np.diff(grey, axis=1))
+    height, width = grey.shape
+    tall, wide = max(1, int(height * fraction)), max(1, int(width * fraction))
+    sums = np.pad(detail.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    window = sums[tall:, wide:] - sums[:-tall, wide:] - sums[tall:, :-wide] + sums[:-tall, :-wide]
+    top, left = np.unravel_index(int(np.argmax(window)), window.shape)
+    return (top / height, left / width, (top + tall) / height, (left + wide) / width)
 
 
 @dataclass
@@ -429,8 +507,7 @@ def coarse_to_fine(
         raise NSTError(f"the stage shares add up to {sum(stage_shares):g}; make them add up to 1")
     top = stage_sizes[-1]
     run = prepare_run(settings, upscale=True, steps=100_000, max_dim=top)
-    if run.notice:
-        print(f"NOTE: {run.notice}")
+    notify(run.notice)
     content_top = load_image(content, top, True)
     reference = judge_pair(content_top, load_image(style, run.settings.style_max_dim, True), judge)
 
@@ -468,6 +545,7 @@ __all__ = [
     "Contender",
     "Trial",
     "activation_entropy",
+    "busiest_box",
     "coarse_to_fine",
     "compare_architectures",
     "compare_sizes",

@@ -20,8 +20,11 @@ from nst_helpers.controls.stylize import stylize_with_controls
 from nst_helpers.core.images import load_image
 from nst_helpers.core.optimize import StyleTransferResult
 from nst_helpers.core.prepare import PreparedRun, prepare_run
+from nst_helpers.core.progress import notify
 from nst_helpers.core.settings import Settings
+from nst_helpers.experiments.compare import EAGER_FACTOR, run_seconds
 from nst_helpers.experiments.judge import Reference, judge_pair, make_judge
+from nst_helpers.experiments.waiting import Progress, announce
 
 
 @dataclass(frozen=True)
@@ -103,16 +106,13 @@ def attempt(
         if bar and scores.style_ratio <= bar[0] and scores.content_ratio <= bar[1]:
             reached.append(step)
 
+    steps = run.settings.steps if bar is None else 10 * run.settings.steps  # time decides
     result = stylize_with_controls(
         content,
         style,
-        run.updated(
-            **method.changes,
-            max_dim=run.settings.max_dim,
-            steps=run.settings.steps if bar is None else 10 * run.settings.steps,  # time decides
-        ),
-        callback=judge,
-        callback_every=method.judge_every,
+        run.updated(**method.changes, max_dim=run.settings.max_dim, steps=steps),
+        callback=Progress(method.name, steps, judge, method.judge_every),
+        callback_every=1,
         max_seconds=None if max_seconds is None else max(max_seconds - spent, 1.0),
         start_image=start,
         stop=lambda: bool(reached),
@@ -147,23 +147,27 @@ def time_to_quality(
     slower than the reference is not what the table looks for).
     """
     run = prepare_run(settings, upscale=True)
-    if run.notice:
-        print(f"NOTE: {run.notice}")
+    notify(run.notice)
     photo = load_image(content, run.settings.max_dim, True)
     painting = load_image(style, run.settings.style_max_dim, True)
     reference = judge_pair(photo, painting, make_judge())
     plan = list(plan) if plan is not None else methods(coarse_size, 100, 30)
+    first_seconds = run_seconds(run, *photo.shape[1:3]) * EAGER_FACTOR
+    others = [(m.name.split(" (")[0], budget * first_seconds) for m in plan[1:]]
+    announce([(plan[0].name.split(" (")[0], first_seconds), *others], "at most")
 
     first, points = attempt(plan[0], run, photo, painting, reference, None)
     bar = (points[-1][1], points[-1][2])
     at_bar = next(step for step, s, c in points if s <= bar[0] and c <= bar[1])
     first.seconds, first.steps = seconds_until(first.result, at_bar), at_bar
     limit = budget * seconds_until(first.result, run.settings.steps)
-    print(f"{plan[0].name}: bar at step {at_bar}, {first.seconds:.1f} s", flush=True)
+    print(f"{plan[0].name}: the bar at step {at_bar}, {first.seconds:.1f} s", flush=True)
     attempts = [first]
     for method in plan[1:]:
         attempts.append(attempt(method, run, photo, painting, reference, bar, limit)[0])
-        print(f"{method.name}: {attempts[-1].seconds:.1f} s", flush=True)
+        seconds = attempts[-1].seconds
+        took = f"{seconds:.1f} s" if math.isfinite(seconds) else f"not reached in {limit:.0f} s"
+        print(f"{method.name}: {took}", flush=True)
     base = first.seconds
     rows = [
         {
@@ -182,3 +186,33 @@ def time_to_quality(
 def reference_settings(base: Settings, size: int, steps: int) -> Settings:
     """The reference run of the table: the course's defaults at ``size`` px for ``steps`` steps (notebook 08)."""
     return replace(base, max_dim=size, steps=steps, optimizer="adam", step_mode="eager")
+
+
+def optimizers_compared(adam: pd.DataFrame, lbfgs: pd.DataFrame) -> list[str]:
+    """What one Adam run and one L-BFGS run of the same loss show, as sentences from their
+    histories: who is lower per iteration, per evaluation and per second, and what an iteration
+    costs (notebook 08)."""
+    lines = []
+    lbfgs_axes = {
+        "iteration": lbfgs["step"],
+        "function evaluation": lbfgs["evaluations"],
+        "second": lbfgs["seconds"].cumsum(),
+    }
+    adam_axes = {"iteration": adam["step"], "function evaluation": adam["step"]}
+    adam_axes["second"] = adam["seconds"].cumsum()
+    for axis, x in lbfgs_axes.items():
+        # Adam's loss at the same point of this axis (its last point at or before it)
+        ahead = [
+            t < adam["total"][adam_axes[axis] <= at].min()
+            for at, t in zip(x, lbfgs["total"])
+            if (adam_axes[axis] <= at).any() and at <= adam_axes[axis].iloc[-1]
+        ]
+        first = next((i for i, below in enumerate(ahead) if below), None)
+        where = "never" if first is None else f"first at L-BFGS's iteration {first + 1}"
+        lines.append(f"per {axis}: L-BFGS below Adam's lowest loss so far {where}")
+    per_iteration = lbfgs["evaluations"].iloc[-1] / len(lbfgs)
+    lines.append(
+        f"an L-BFGS iteration: {per_iteration:.2f} evaluations, {lbfgs['seconds'].median():.3f} s; "
+        f"an Adam step: {adam['seconds'].median():.3f} s"
+    )
+    return lines

@@ -1,0 +1,41 @@
+"""What a student waits for in notebooks 06-08: the estimated time of a cell before it starts, and
+a progress bar inside it (which network, size or method; steps; time so far)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from nst_helpers.core.progress import ProgressBar
+from nst_helpers.plumbing.estimate import estimate_run, format_duration
+
+Callback = Callable[[int, Any, Any], None]
+
+
+class Progress(ProgressBar):
+    """A run's bar, labelled (for example "vgg19 (ImageNet)" or "512 px"), updated every step, that
+    also calls ``judge(step, image, losses)`` every ``judge_every`` steps and at the last (notebooks 06-08)."""
+
+    def __init__(
+        self, label: str, steps: int, judge: Callback | None = None, judge_every: int = 10
+    ) -> None:
+        super().__init__(steps, label)
+        self.steps, self.judge, self.judge_every = steps, judge, judge_every
+
+    def __call__(self, step: int, image: Any, losses: Any) -> None:
+        super().__call__(step, image, losses)
+        if self.judge is not None and (step % self.judge_every == 0 or step == self.steps):
+            self.judge(step, image, losses)
+
+
+def step_seconds(run: Any, height: int, width: int) -> float:
+    """The estimator's seconds per compiled step of ``run``'s network at ``height`` x ``width`` here."""
+    return estimate_run(run.extractor, height, width).seconds_per_step
+
+
+def announce(parts: Sequence[tuple[str, float]], bound: str = "about") -> float:
+    """Print a cell's estimated time, in total and per part ``(label, seconds)``, before it starts
+    (``bound``: "about", or "at most" for runs that stop early); returns the total (notebooks 06-08)."""
+    total = sum(seconds for _, seconds in parts)
+    each = "; ".join(f"{label} {format_duration(seconds)}" for label, seconds in parts)
+    print(f"estimated on this machine: {bound} {format_duration(total)} ({each})", flush=True)
+    return total
