@@ -19,7 +19,6 @@ from nst_helpers.core.sources import Fetch, fetched_image, is_url, resolve_image
 
 MIN_SIDE = 32  # smallest side the network sees: the deepest VGG layers need a few pixels
 MAX_PIXELS = 100_000_000  # width x height, above any camera's: refuses decompression bombs
-SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 
 @contextlib.contextmanager
@@ -38,7 +37,7 @@ def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
     mode = image.mode
     if mode == "RGB":
         return image
-    if mode in SIXTEEN_BIT_MODES or mode == "F":
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):  # 16- and 32-bit grey, float
         gray = np.asarray(image, dtype=np.float64)
         if not np.isfinite(gray).all():
             raise NSTError(
@@ -57,30 +56,27 @@ def to_rgb(image: Image.Image, name: str = "the image") -> Image.Image:
     return image.convert("RGB")  # L, 1, P, CMYK, YCbCr, LAB, HSV
 
 
-def regular_file(path: Path, what: str = "image") -> Path:
-    """``path`` if it is a regular file, else a one-line ``NSTError`` (a FIFO or /dev/stdin would hang)."""
+def regular_file(path: Path) -> Path:
+    """``path`` if it is a regular file, else a one-line ``NSTError`` (a FIFO or /dev/stdin would hang);
+    a permission error is left to the caller, :func:`open_image`."""
     try:
         mode = path.stat().st_mode
-    except PermissionError:
-        raise NSTError(
-            f"cannot read {shown(path)}: permission denied; check the permissions of the file and "
-            "its folders"
-        ) from None
     except FileNotFoundError:
         raise NSTError(
-            f"{what} not found: {shown(path)}; check the path (or use a shipped image, see "
+            f"image not found: {shown(path)}; check the path (or use a shipped image, see "
             "images/README.md)"
         ) from None
+    except PermissionError:
+        raise
     except OSError as exc:
         raise NSTError(f"cannot use {shown(path)}: {exc.strerror or exc}; check the path") from None
     if stat.S_ISDIR(mode):
-        raise NSTError(f"{shown(path)} is a folder, not an {what}; name a file inside it")
+        raise NSTError(f"{shown(path)} is a folder, not an image; name a file inside it")
     if not stat.S_ISREG(mode):
-        kind = (
-            "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-        )
+        kind = "a socket" if stat.S_ISSOCK(mode) else "a device"
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else kind
         raise NSTError(
-            f"{shown(path)} is {kind}, not an {what} file; save the {what} to a file first"
+            f"{shown(path)} is {kind}, not an image file; save the image to a file first"
         )
     return path
 
@@ -91,8 +87,8 @@ def open_image(
     """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError`` (notebook 02)."""
     path = fetched_image(str(source), open_image, fetch) if is_url(source) else Path(source)
     name = shown(path)
-    regular_file(path)
     try:
+        regular_file(path)
         with project_pixel_limit(), Image.open(path) as opened:
             width, height = opened.size
             if width * height > max_pixels:
@@ -120,15 +116,18 @@ def open_image(
     return to_rgb(image, name)
 
 
-def fitted_size(
-    size: tuple[int, int],
+def resize_long_side(
+    image: Any,
     max_dim: int | None,
     upscale: bool = False,
     name: str = "the image",
     min_side: int = MIN_SIDE,
-) -> tuple[int, int]:
-    """The (width, height) the network sees: long side ``max_dim``, short side at least ``min_side``."""
-    width, height = size
+) -> Any:
+    """Resize a Pillow image (or a ``(1, H, W, 3)`` float batch, per channel in float) with Lanczos so
+    that the long side is ``max_dim`` pixels (None: kept), keeping the aspect ratio; the short side
+    must stay at least ``min_side`` (notebook 02)."""
+    is_batch = isinstance(image, np.ndarray)
+    width, height = (image.shape[2], image.shape[1]) if is_batch else image.size
     scale = 1.0 if max_dim is None else max_dim / max(width, height)
     scale = scale if upscale else min(scale, 1.0)
     new = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -142,21 +141,13 @@ def fitted_size(
             f"{name} is {width}x{height} px, so the network would see {new[0]}x{new[1]} px: each side must "
             f"be at least {min_side} px; {advice}"
         )
-    return new
-
-
-def resize_long_side(
-    image: Image.Image,
-    max_dim: int | None,
-    upscale: bool = False,
-    name: str = "the image",
-    min_side: int = MIN_SIDE,
-) -> Image.Image:
-    """Resize so that the long side is ``max_dim`` pixels (None: kept), keeping the aspect ratio (notebook 02)."""
-    new_size = fitted_size(image.size, max_dim, upscale, name, min_side)
-    if new_size == image.size:
+    if new == (width, height):
         return image
-    return image.resize(new_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if not is_batch:
+        return image.resize(new, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    channels = (Image.fromarray(image[0, ..., c], "F") for c in range(3))
+    resized = [np.asarray(c.resize(new, Image.Resampling.LANCZOS)) for c in channels]
+    return np.clip(np.stack(resized, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
 
 
 def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
@@ -218,23 +209,6 @@ def array_to_batch(array: Any, name: str = "the array") -> np.ndarray:
     return values[np.newaxis].astype(np.float32)
 
 
-def resize_batch(
-    batch: np.ndarray,
-    max_dim: int | None,
-    upscale: bool = False,
-    name: str = "the array",
-    min_side: int = MIN_SIDE,
-) -> np.ndarray:
-    """Resize a ``(1, H, W, 3)`` float batch like :func:`resize_long_side` (Lanczos, per channel, in float)."""
-    height, width = batch.shape[1:3]
-    new_size = fitted_size((width, height), max_dim, upscale, name, min_side)
-    if new_size == (width, height):
-        return batch
-    channels = (Image.fromarray(batch[0, ..., c], "F") for c in range(3))
-    resized = [np.asarray(c.resize(new_size, Image.Resampling.LANCZOS)) for c in channels]
-    return np.clip(np.stack(resized, axis=-1), 0.0, 1.0)[np.newaxis].astype(np.float32)
-
-
 def load_image(
     source: Any,
     max_dim: int | None = DEFAULTS.max_dim,
@@ -252,7 +226,7 @@ def load_image(
         location = resolve_image(source)
         image, name = open_image(location, max_pixels, fetch), str(location)
     else:
-        return resize_batch(array_to_batch(source), max_dim, upscale, "the array", min_side)
+        return resize_long_side(array_to_batch(source), max_dim, upscale, "the array", min_side)
     image = resize_long_side(image, max_dim, upscale, name, min_side)
     return np.asarray(image, np.float32)[np.newaxis] / 255.0
 
