@@ -47,11 +47,12 @@ def stylize_with_controls(
     settings = run.settings
     original, styles = load_inputs(content, style_list(style), run)
     photo, styles = colored_inputs(original, styles, settings.color)
-    extractor = run.extractor
     if settings.softmax_temperature:  # notebook 06: residual networks' peaky features, spread
-        extractor = smoothed_extractor(
-            extractor, tf.constant(styles[0]), settings.softmax_temperature
+        smooth = smoothed_extractor(
+            run.extractor, tf.constant(styles[0]), settings.softmax_temperature
         )
+        run = replace(run, extractor=smooth)  # the run's result says which extractor it used
+    extractor = run.extractor
     grams = blended_grams(extractor, settings, [tf.constant(s) for s in styles])
     targets = loss_targets(extractor, settings, tf.constant(photo), grams)
     if start_image is None:
@@ -68,7 +69,7 @@ def stylize_with_controls(
             loss = make_loss(extractor, settings, tf.constant(photo), grams)
             result = lbfgs_loop(loss, start, run, callback, callback_every, rules)
         else:
-            result = adam_loop(targets, start, run, callback, callback_every, rules, extractor)
+            result = adam_loop(targets, start, run, callback, callback_every, rules)
     finish = recolor(settings.color, original)
     image, best = finish(result.image), finish(result.best_image)
     return replace(

@@ -105,12 +105,10 @@ class CompiledStep:
 KEPT_STEPS = 4  # compiled steps a prepared run keeps (each holds an image and Adam's state)
 
 
-def compiled_step(
-    run: PreparedRun, start: tf.Tensor, targets: dict[str, Any], extractor: Any = None
-) -> CompiledStep:
-    """The run's :class:`CompiledStep` (kept in ``run.compiled``) for ``extractor`` (the run's by
-    default), its image set to ``start`` and Adam's state to zero."""
-    extractor = extractor or run.extractor
+def compiled_step(run: PreparedRun, start: tf.Tensor, targets: dict[str, Any]) -> CompiledStep:
+    """The run's :class:`CompiledStep` (kept in ``run.compiled``, shared by its copies) for its
+    extractor, its image set to ``start`` and Adam's state to zero."""
+    extractor = run.extractor
     layers = (tuple(targets["content_targets"]), tuple(targets["style_targets"]))
     settings = run.settings
     key = (extractor, tuple(start.shape), layers, settings.step_mode, settings.adam_beta_1)
@@ -197,14 +195,13 @@ def adam_loop(
     callback: Callback | None = None,
     callback_every: int = 10,
     should_stop: Callable[[int], tuple[str, str] | None] | None = None,
-    extractor: Any = None,
 ) -> StyleTransferResult:
     """The loop notebook 05 writes out: Adam steps on the pixels, keeping the image of the lowest
     loss. Ctrl-C (or a signal) returns what it has; a NaN or Inf loss undoes its step and stops;
     ``should_stop(steps done)``, asked between steps, may end the run with (reason, message).
-    ``targets`` are :func:`loss_targets`'; ``extractor`` replaces the run's (notebook 06's softmax)."""
+    ``targets``: :func:`loss_targets`'."""
     settings, signum = run.settings, None
-    compiled = compiled_step(run, start, targets, extractor)
+    compiled = compiled_step(run, start, targets)
     image = compiled.image
     history: list[dict[str, float]] = []
     best_total, best_image, best_step = math.inf, tf.identity(image), 0
