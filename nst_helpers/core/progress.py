@@ -7,15 +7,6 @@ from typing import Any, Mapping
 
 from tqdm.auto import tqdm
 
-_NOTIFIED: set[str] = set()
-
-
-def notify(notice: str | None) -> None:
-    """Print ``NOTE: notice`` the first time only: a notebook says each notice once (notebook 05)."""
-    if notice and notice not in _NOTIFIED:
-        _NOTIFIED.add(notice)
-        print(f"NOTE: {notice}", flush=True)
-
 
 class ProgressBar:
     """A tqdm bar (a text bar in a terminal, a widget in a notebook) with the current losses (notebook 05)."""

@@ -21,7 +21,6 @@ from nst_helpers.core.errors import NSTError
 from nst_helpers.core.images import load_image
 from nst_helpers.core.optimize import StyleTransferResult
 from nst_helpers.core.prepare import PreparedRun, prepare_run
-from nst_helpers.core.progress import notify
 from nst_helpers.core.settings import Settings
 from nst_helpers.core.weights import describe_weights, side_by_side_weights
 from nst_helpers.experiments.benchmark.timing import run_in_subprocess
@@ -36,6 +35,7 @@ from nst_helpers.experiments.judge import (
 )
 from nst_helpers.experiments.waiting import Progress, announce, step_seconds
 from nst_helpers.plumbing.estimate import STEP_PASSES, check_run_cost, estimate_run, graph_cost
+from nst_helpers.plumbing.notices import notify
 
 COMPARED_ARCHITECTURES = ("vgg16", "vgg19", "resnet50")
 SOFTMAX_TEMPERATURE = 1.0

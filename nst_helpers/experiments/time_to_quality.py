@@ -20,11 +20,11 @@ from nst_helpers.controls.stylize import stylize_with_controls
 from nst_helpers.core.images import load_image
 from nst_helpers.core.optimize import StyleTransferResult
 from nst_helpers.core.prepare import PreparedRun, prepare_run
-from nst_helpers.core.progress import notify
 from nst_helpers.core.settings import Settings
 from nst_helpers.experiments.compare import EAGER_FACTOR, run_seconds
 from nst_helpers.experiments.judge import Reference, judge_pair, make_judge
 from nst_helpers.experiments.waiting import Progress, announce
+from nst_helpers.plumbing.notices import notify
 
 
 @dataclass(frozen=True)
