@@ -45,11 +45,8 @@ def balanced_layer_weights(
         raise NSTError(
             f"unknown style balance {balance!r}; choose one of {', '.join(STYLE_BALANCES)}"
         )
-    weights = (
-        dict(layer_weights)
-        if layer_weights is not None
-        else {name: 1.0 / len(targets) for name in targets}
-    )
+    equal = {name: 1.0 / len(targets) for name in targets}
+    weights = dict(layer_weights) if layer_weights is not None else equal
     unknown = set(weights) - set(targets)
     if unknown:
         raise NSTError(
@@ -110,9 +107,8 @@ def total_loss(
     and each style layer's weighted term as ``"style:<layer>"`` (they sum to ``"style"``). By layer:
     ``features``, the current image's feature maps; ``content_targets``, the content image's;
     ``style_targets``, the style image's Gram matrices; ``layer_weights`` (default 1 / their number)."""
-    content = tf.add_n(
-        [content_loss(features[name], t) for name, t in content_targets.items()]
-    ) / len(content_targets)
+    contents = [content_loss(features[name], t) for name, t in content_targets.items()]
+    content = tf.add_n(contents) / len(contents)
     if layer_weights is None:
         layer_weights = {name: 1.0 / len(style_targets) for name in style_targets}
     grams = {name: gram_matrix(features[name]) for name in layer_weights}
@@ -120,10 +116,5 @@ def total_loss(
     style = tf.add_n(list(terms.values())) if terms else tf.constant(0.0)
     tv = total_variation_loss(image)
     total = content_weight * content + style_weight * style + tv_weight * tv
-    return {
-        "content": content,
-        "style": style,
-        "tv": tv,
-        "total": total,
-        **{f"style:{n}": t for n, t in terms.items()},
-    }
+    losses = {"content": content, "style": style, "tv": tv, "total": total}
+    return {**losses, **{f"style:{n}": t for n, t in terms.items()}}

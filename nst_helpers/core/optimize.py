@@ -82,32 +82,23 @@ def loss_targets(extractor: Any, settings: Settings, content: tf.Tensor, style: 
     layer_weights = balanced_layer_weights(
         style_targets, settings.style_balance, settings.style_layer_weights
     )
+    content_targets = {n: tf.cast(content_features[n], tf.float32) for n in settings.content_layers}
     return {
-        "content_targets": {
-            n: tf.cast(content_features[n], tf.float32) for n in settings.content_layers
-        },
+        "content_targets": content_targets,
         "style_targets": style_targets,
         **{name: tf.constant(float(getattr(settings, name))) for name in LOSS_WEIGHTS},
         "layer_weights": {name: tf.constant(float(w)) for name, w in layer_weights.items() if w},
     }
 
 
-@dataclass
-class CompiledStep:
-    """One whole Adam step on an image variable, built once per network, image size and layers and
-    reused by every run with them: runs bring their targets as tensors, so it is traced once."""
-
-    image: tf.Variable
-    optimizer: keras.optimizers.Optimizer
-    step: Callable[[dict[str, Any]], StepOutput]
-
-
 KEPT_STEPS = 4  # compiled steps a prepared run keeps (each holds an image and Adam's state)
 
 
-def compiled_step(run: PreparedRun, start: tf.Tensor, targets: dict[str, Any]) -> CompiledStep:
-    """The run's :class:`CompiledStep` (kept in ``run.compiled``, shared by its copies) for its
-    extractor, its image set to ``start`` and Adam's state to zero."""
+def compiled_step(run: PreparedRun, start: tf.Tensor, targets: dict[str, Any]) -> tuple:
+    """``(image variable, step)``: one whole Adam step, built once per network, image size and layers
+    (kept in ``run.compiled``, shared by the run's copies) and reused by every run with them: runs
+    bring their targets as tensors, so it is traced once. The image is set to ``start``, Adam's state
+    to zero."""
     extractor = run.extractor
     layers = (tuple(targets["content_targets"]), tuple(targets["style_targets"]))
     settings = run.settings
@@ -134,11 +125,11 @@ def compiled_step(run: PreparedRun, start: tf.Tensor, targets: dict[str, Any]) -
 
         mode = run.settings.step_mode
         step = train_step if mode == "eager" else tf.function(train_step, jit_compile=mode == "xla")
-        run.compiled[key] = CompiledStep(image, optimizer, step)
-    compiled = run.compiled[key]
-    compiled.image.assign(start)
-    restart(compiled.optimizer, settings)
-    return compiled
+        run.compiled[key] = (image, optimizer, step)
+    image, optimizer, step = run.compiled[key]
+    image.assign(start)
+    restart(optimizer, settings)
+    return image, step
 
 
 LR_FLOOR = 1 / 3  # the cosine schedule's last learning rate, as a fraction of the first
@@ -201,8 +192,7 @@ def adam_loop(
     ``should_stop(steps done)``, asked between steps, may end the run with (reason, message).
     ``targets``: :func:`loss_targets`'."""
     settings, signum = run.settings, None
-    compiled = compiled_step(run, start, targets)
-    image = compiled.image
+    image, train_step = compiled_step(run, start, targets)
     history: list[dict[str, float]] = []
     best_total, best_image, best_step = math.inf, tf.identity(image), 0
     stopped, message = "finished", None
@@ -213,7 +203,7 @@ def adam_loop(
                 stopped, message = ended
                 break
             began = time.perf_counter()
-            losses, finite, previous = compiled.step(targets)
+            losses, finite, previous = train_step(targets)
             fetched = tf.stack([*losses.values(), tf.cast(finite, tf.float32)]).numpy()
             values = {name: float(value) for name, value in zip(losses, fetched)}
             if not fetched[-1]:

@@ -97,11 +97,8 @@ def copy_offline_vgg16(model: keras.Model) -> None:
     path = hed_weights_path()
     with h5py.File(path, "r") as h5:
         for block in range(1, 6):
-            convs = sorted(
-                (k for k in h5[f"block{block}/layers"] if k.startswith("conv2d")),
-                key=lambda k: (len(k), k),
-            )
-            for index, key in enumerate(convs, start=1):
+            convs = [k for k in h5[f"block{block}/layers"] if k.startswith("conv2d")]
+            for index, key in enumerate(sorted(convs, key=lambda k: (len(k), k)), start=1):
                 variables = h5[f"block{block}/layers/{key}/vars"]
                 layer = model.get_layer(f"block{block}_conv{index}")
                 layer.set_weights([variables["0"][()], variables["1"][()]])
