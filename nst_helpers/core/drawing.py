@@ -46,9 +46,8 @@ def show_histograms(images: dict[str, Any], bins: int = 64) -> Any:
     """Each image's red, green and blue histograms, side by side (notebook 01)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(
-        1, len(images), figsize=(6 * len(images), 3), sharey=True, squeeze=False
-    )
+    count = len(images)
+    fig, axes = plt.subplots(1, count, figsize=(6 * count, 3), sharey=True, squeeze=False)
     for ax, (title, image) in zip(axes.flat, images.items()):
         for channel, color in enumerate("rgb"):
             values = np.asarray(image)[0, ..., channel].ravel()

@@ -81,9 +81,7 @@ def regular_file(path: Path) -> Path:
     return path
 
 
-def open_image(
-    source: str | os.PathLike, max_pixels: int = MAX_PIXELS, fetch: Fetch | None = None
-) -> Image.Image:
+def open_image(source: str | os.PathLike, fetch: Fetch | None = None) -> Image.Image:
     """Open a path or URL as an upright 8-bit RGB Pillow image, or raise a one-line ``NSTError`` (notebook 02)."""
     path = fetched_image(str(source), open_image, fetch) if is_url(source) else Path(source)
     name = shown(path)
@@ -91,11 +89,10 @@ def open_image(
         regular_file(path)
         with project_pixel_limit(), Image.open(path) as opened:
             width, height = opened.size
-            if width * height > max_pixels:
-                bomb = " (a decompression bomb?)" if max_pixels >= MAX_PIXELS else ""
+            if width * height > MAX_PIXELS:
                 raise NSTError(
                     f"{name} is {width}x{height} px ({width * height / 1e6:.0f} megapixels), over the "
-                    f"{max_pixels / 1e6:g}-megapixel limit{bomb}; shrink it first"
+                    f"{MAX_PIXELS / 1e6:g}-megapixel limit (a decompression bomb?); shrink it first"
                 )
             opened.load()
             image = ImageOps.exif_transpose(opened)
@@ -214,7 +211,6 @@ def load_image(
     max_dim: int | None = DEFAULTS.max_dim,
     upscale: bool = False,
     min_side: int = MIN_SIDE,
-    max_pixels: int = MAX_PIXELS,
     fetch: Fetch | None = None,
 ) -> np.ndarray:
     """Anything image-like (a path, shipped image or painting name, URL, Pillow image or array) as a
@@ -224,7 +220,7 @@ def load_image(
         image = to_rgb(ImageOps.exif_transpose(source), name)
     elif isinstance(source, (str, os.PathLike)):
         location = resolve_image(source)
-        image, name = open_image(location, max_pixels, fetch), str(location)
+        image, name = open_image(location, fetch), str(location)
     else:
         return resize_long_side(array_to_batch(source), max_dim, upscale, "the array", min_side)
     image = resize_long_side(image, max_dim, upscale, name, min_side)

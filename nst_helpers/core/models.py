@@ -125,13 +125,6 @@ def describe_layers(arch: Architecture, backbone: keras.Model, features: dict) -
         field, stride = receptive_field(backbone, layer)
         roles = [role for role in ("content", "style") if layer in getattr(arch, f"{role}_layers")]
         shape = tuple(features[layer].shape[1:])
-        rows.append(
-            {
-                "layer": layer,
-                "role": " + ".join(roles),
-                "shape (H, W, C)": shape,
-                "stride": stride,
-                "receptive field": field,
-            }
-        )
+        row = {"layer": layer, "role": " + ".join(roles), "shape (H, W, C)": shape}
+        rows.append({**row, "stride": stride, "receptive field": field})
     return rows

@@ -58,9 +58,8 @@ class StyleTransferResult:
 
 
 def initial_image(content: tf.Tensor, style: tf.Tensor, init: str, seed: int | None) -> tf.Tensor:
-    """The start (notebook 05): the photo recoloured to the painting's mean colour and covariance
-    ("recolored": the style loss then spends its steps on strokes, not on repainting every pixel
-    unevenly), the photo, the painting resized to it, or uniform noise."""
+    """The start (notebook 05): the photo recoloured to the painting's mean colour and covariance (the
+    style loss then spends its steps on strokes), the photo, the painting resized to it, or noise."""
     if init == "recolored":
         return tf.constant(match_color(content.numpy(), style.numpy()))
     if init == "content":
@@ -222,9 +221,8 @@ def adam_loop(
     except KeyboardInterrupt as exc:  # Ctrl-C in a notebook, or a signal turned into one
         stopped, signum = "interrupted", getattr(exc, "signum", int(signal.SIGINT))
         by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
-        message = (
-            f"interrupted{by} after {len(history)} of {settings.steps} steps; kept the image so far"
-        )
+        done = f"after {len(history)} of {settings.steps} steps"
+        message = f"interrupted{by} {done}; kept the image so far"
     finally:
         getattr(callback, "close", lambda: None)()  # a progress bar's
     return StyleTransferResult(

@@ -14,11 +14,7 @@ def shuffle_patches(image: np.ndarray, patch: int, seed: int = 0) -> np.ndarray:
             f"patch={patch} must be between 1 and the image's short side ({min(image.shape[1:3])} px)"
         )
     h, w = (image.shape[1] // patch) * patch, (image.shape[2] // patch) * patch
-    tiles = (
-        image[0, :h, :w]
-        .reshape(h // patch, patch, w // patch, patch, 3)
-        .swapaxes(1, 2)
-        .reshape(-1, patch, patch, 3)
-    )
+    grid = image[0, :h, :w].reshape(h // patch, patch, w // patch, patch, 3)
+    tiles = grid.swapaxes(1, 2).reshape(-1, patch, patch, 3)
     tiles = tiles[np.random.default_rng(seed).permutation(len(tiles))]
     return tiles.reshape(h // patch, w // patch, patch, patch, 3).swapaxes(1, 2).reshape(1, h, w, 3)

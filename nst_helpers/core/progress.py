@@ -3,24 +3,25 @@ as ``callback(step, image, losses)`` every N steps and closed when the run ends.
 
 from __future__ import annotations
 
+import io
 from typing import Any, Mapping
 
+from PIL import Image
 from tqdm.auto import tqdm
+
+from nst_helpers.core.images import to_uint8
 
 
 class ProgressBar:
     """A tqdm bar (a text bar in a terminal, a widget in a notebook) with the current losses (notebook 05)."""
 
-    def __init__(
-        self, total_steps: int, description: str = "stylizing", **tqdm_options: Any
-    ) -> None:
-        self.bar = tqdm(total=total_steps, desc=description, unit="step", **tqdm_options)
+    def __init__(self, total_steps: int, description: str = "stylizing", **options: Any) -> None:
+        self.bar = tqdm(total=total_steps, desc=description, unit="step", **options)  # tqdm's
 
     def __call__(self, step: int, image: Any, losses: Mapping[str, float]) -> None:
         self.bar.update(step - self.bar.n)
-        self.bar.set_postfix(
-            {name: f"{losses[name]:.3g}" for name in ("total", "content", "style", "tv")}
-        )
+        terms = ("total", "content", "style", "tv")
+        self.bar.set_postfix({name: f"{losses[name]:.3g}" for name in terms})
 
     def close(self) -> None:
         self.bar.close()
@@ -38,12 +39,7 @@ class NotebookProgress(ProgressBar):
         self.shown = False
 
     def __call__(self, step: int, image: Any, losses: Mapping[str, float]) -> None:
-        import io
-
         from IPython.display import Image as IPythonImage
-        from PIL import Image
-
-        from nst_helpers.core.images import to_uint8
 
         super().__call__(step, image, losses)
         buffer = io.BytesIO()

@@ -229,10 +229,6 @@ OPTIONS = options_of(Settings)  # the command line's parser and the page's contr
 DEFAULTS = Settings()  # the command line's options and the notebooks' parameters start here
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
 def check_option(spec: Option, value: Any, label: str | None = None) -> Any:
     """``value`` checked against ``spec`` (lists as tuples), or a one-line ``NSTError`` naming ``label``."""
     name = label or spec.name
@@ -271,7 +267,8 @@ def check_option(spec: Option, value: Any, label: str | None = None) -> Any:
 
 def check_number(name: str, value: Any, spec: Option) -> float:
     """``value`` as a float within ``spec``'s range, or a one-line ``NSTError``."""
-    number = float(value) if _is_number(value) else math.nan  # "0.1" is text, not a number
+    numeric = isinstance(value, (int, float, np.integer, np.floating)) and type(value) is not bool
+    number = float(value) if numeric else math.nan  # "0.1" is text, not a number
     too_low = number <= spec.low if spec.above_low else number < spec.low
     if math.isnan(number) or too_low or number > spec.high:
         bracket = "(" if spec.above_low else "["

@@ -68,9 +68,7 @@ def show_errors_in_one_line() -> None:
     if shell is None:
         return
 
-    def one_line(
-        shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
-    ) -> None:
+    def one_line(shell: Any, etype: type, value: Any, tb: Any, tb_offset: Any = None) -> None:
         # still an error output, so papermill and nbval see the failure
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
 

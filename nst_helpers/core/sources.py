@@ -73,16 +73,14 @@ def keras_fetch(url: str, cached: Path, check: Callable[[Path], None]) -> Path:
     """Keras' downloader (the notebooks' default); a failure or a file failing ``check`` is an ``NSTError``."""
     import keras
 
+    sub = cached.parent  # Keras caches in cache_dir/cache_subdir
     try:
-        path = Path(
-            keras.utils.get_file(
-                cached.name, url, cache_dir=cached.parent.parent, cache_subdir=cached.parent.name
-            )
-        )
+        got = keras.utils.get_file(cached.name, url, cache_dir=sub.parent, cache_subdir=sub.name)
     except Exception as exc:
         raise NSTError(
             f"cannot download {url}: {shown(exc, 200)}; check the address and the network"
         ) from None
+    path = Path(got)
     try:
         check(path)
     except NSTError as exc:
