@@ -3,19 +3,18 @@ its GPUs (notebook 05's precision; ``plumbing.machine`` builds on it for the est
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 
 def proc_fields(name: str) -> dict[str, str]:
     """``/proc/<name>``'s ``key: value`` lines (``cpuinfo``'s first CPU, ``meminfo``, ``self/status``)."""
     found: dict[str, str] = {}
-    try:
+    with contextlib.suppress(OSError):  # not Linux: no answers
         for line in Path("/proc", name).read_text().splitlines():
             key, sep, value = line.partition(":")
             if sep and key.strip() not in found:
                 found[key.strip()] = value.strip()
-    except OSError:
-        pass
     return found
 
 

@@ -82,9 +82,7 @@ def build_extractor(
             f"unknown layer(s) {', '.join(unknown)} for {arch.name}; valid layers: {', '.join(valid)}"
         )
     outputs = {name: backbone.get_layer(name).output for name in layers}
-    extractor = keras.Model(
-        inputs=backbone.inputs[0], outputs=outputs, name=f"{arch.name}_extractor"
-    )
+    extractor = keras.Model(backbone.inputs[0], outputs, name=f"{arch.name}_extractor")
     extractor.trainable = False
     return extractor
 

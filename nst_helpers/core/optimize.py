@@ -1,6 +1,5 @@
-"""Adam on the pixels, the loop of Gatys-style transfer (taught in notebook 05): a step records the
-forward pass on a ``tf.GradientTape``, hands the image's gradient to Adam and clips the pixels to
-[0, 1]; ``step_mode`` "function" compiles the step with ``tf.function`` ("xla": with XLA)."""
+"""Adam on the pixels (taught in notebook 05): a step records the forward pass on a ``tf.GradientTape``,
+hands the image's gradient to Adam, clips the pixels to [0, 1]; compiled with ``tf.function``."""
 
 from __future__ import annotations
 
@@ -94,10 +93,8 @@ KEPT_STEPS = 4  # compiled steps a prepared run keeps (each holds an image and A
 
 
 def compiled_step(run: PreparedRun, start: tf.Tensor, targets: dict[str, Any]) -> tuple:
-    """``(image variable, step)``: one whole Adam step, built once per network, image size and layers
-    (kept in ``run.compiled``, shared by the run's copies) and reused by every run with them: runs
-    bring their targets as tensors, so it is traced once. The image is set to ``start``, Adam's state
-    to zero."""
+    """``(image variable, step)``: one Adam step, built once per network, image size and layers (in
+    ``run.compiled``) and traced once: runs bring their targets as tensors. Image: ``start``; Adam: 0."""
     extractor = run.extractor
     layers = (tuple(targets["content_targets"]), tuple(targets["style_targets"]))
     settings = run.settings
@@ -135,9 +132,8 @@ LR_FLOOR = 1 / 3  # the cosine schedule's last learning rate, as a fraction of t
 
 
 def make_optimizer(settings: Settings) -> keras.optimizers.Optimizer:
-    """Adam on the pixels (notebook 05): beta_1 0.9 (the tutorial's 0.99 overshoots), epsilon 0.1
-    (flat areas stay clean), the rate held or lowered along a cosine to a third by the last step, so
-    the last steps refine; rate and steps are variables that :func:`restart` sets for each run."""
+    """Adam on the pixels (notebook 05): beta_1 0.9 (the tutorial's 0.99 overshoots), epsilon 0.1 (flat
+    areas stay clean), the rate held or cosine-lowered to a third (:func:`restart` sets it per run)."""
     rate: Any = settings.learning_rate  # Keras keeps it in a variable
     if settings.lr_schedule == "cosine":
         first = tf.Variable(settings.learning_rate, trainable=False)
@@ -167,9 +163,7 @@ def prepared(run: PreparedRun | Settings | None, changes: Mapping[str, Any]) -> 
     return run
 
 
-def load_inputs(
-    content: Any, styles: Sequence[Any], run: PreparedRun
-) -> tuple[np.ndarray, list[np.ndarray]]:
+def load_inputs(content: Any, styles: Sequence[Any], run: PreparedRun) -> tuple:
     """The photo at ``max_dim`` and each painting at ``style_max_dim``: each source read once."""
     settings = run.settings
     min_side = max(MIN_SIDE, run.architecture.min_side)
@@ -186,10 +180,9 @@ def adam_loop(
     callback_every: int = 10,
     should_stop: Callable[[int], tuple[str, str] | None] | None = None,
 ) -> StyleTransferResult:
-    """The loop notebook 05 writes out: Adam steps on the pixels, keeping the image of the lowest
-    loss. Ctrl-C (or a signal) returns what it has; a NaN or Inf loss undoes its step and stops;
-    ``should_stop(steps done)``, asked between steps, may end the run with (reason, message).
-    ``targets``: :func:`loss_targets`'."""
+    """The loop notebook 05 writes out: Adam steps on the pixels (``targets``: :func:`loss_targets`'),
+    keeping the image of the lowest loss. Ctrl-C (or a signal) returns what it has; a NaN or Inf loss
+    undoes its step and stops; ``should_stop(steps done)`` may end the run with (reason, message)."""
     settings, signum = run.settings, None
     image, train_step = compiled_step(run, start, targets)
     history: list[dict[str, float]] = []
@@ -239,10 +232,9 @@ def stylize(
     **changes: Any,
 ) -> StyleTransferResult:
     """Optimize an image so its features match ``content``'s and its Gram matrices ``style``'s
-    (notebook 05): the inputs (anything ``load_image`` takes) read once, the loss built once, then
-    :func:`adam_loop`. ``run``: a :class:`PreparedRun` (``changes`` such as ``steps=50`` applied) or
-    settings to prepare one from. Colour, L-BFGS, softmax, a start image, Stop and time limits: see
-    ``nst.stylize_with_controls``."""
+    (notebook 05): inputs (anything ``load_image`` takes) read once, loss built once, :func:`adam_loop`.
+    ``run``: a :class:`PreparedRun` (``changes`` such as ``steps=50`` applied) or settings to prepare
+    one from. The controls beyond the paper (colour, several styles, Stop...): nst.stylize_with_controls."""
     run = prepared(run, changes)
     settings = run.settings
     on = [settings.color != "none", settings.optimizer != "adam", settings.softmax_temperature]

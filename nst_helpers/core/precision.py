@@ -1,6 +1,5 @@
-"""Numeric precision of the network's computation (measured in notebook 05 and by ``make bench``):
-``"auto"`` picks mixed (bfloat16 or float16 convolutions) only on CPUs with AMX and GPUs with tensor
-cores; with AVX-512 BF16 alone bfloat16 was slower (VGG19, 512 px: 1.82 s a step against 1.27 s)."""
+"""Numeric precision (measured in notebook 05 and ``make bench``): ``"auto"`` picks mixed only on CPUs
+with AMX and GPUs with tensor cores; AVX-512 BF16 alone was slower (VGG19, 512 px: 1.82 s vs 1.27 s)."""
 
 from __future__ import annotations
 

@@ -80,8 +80,7 @@ def setup_course() -> None:
     the device, warning when there is no GPU; errors then show as one line."""
     import_tensorflow()
     show_errors_in_one_line()
-    info = versions()
-    print(", ".join(f"{k} {v}" for k, v in info.items() if k != "platform"))
+    print(", ".join(f"{k} {v}" for k, v in versions().items() if k != "platform"))
     gpus = gpu_names()
     if gpus:
         print(f"GPU: {', '.join(gpus)}")

@@ -27,8 +27,7 @@ class Painting:
 
 
 def _catalogue() -> dict:
-    """``images/catalogue.json`` (installed as the data package ``nst_images``): the shipped images'
-    files and the public-domain paintings' titles and URLs, downloaded on first use."""
+    """``images/catalogue.json`` (the data package ``nst_images``): shipped files, paintings' URLs."""
     try:
         folder = Path(str(importlib.resources.files("nst_images")))
     except ModuleNotFoundError:
