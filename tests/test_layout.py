@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "nst_helpers"
 LAYERS = ("core", "plumbing", "controls", "experiments", "page", "cli")
 """The folders from the bottom up: each imports only from itself and the folders before it."""
-CORE_LIMIT = 2300
-"""Lines of the core with the package's namespace. The issue asks for 2,000; the core is 2,262 here
-(it was 3,641 for the same notebooks' modules before the folders): not met yet, see the README."""
+CORE_LIMIT = 2000
+"""Lines of the core with the package's namespace: the issue's 2,000, met (1,995 here; 3,641 for the
+same notebooks' modules before the folders), with what only the folders above use moved up to them."""
 PACKAGE_LIMIT = 7148
 """Lines of the package before the folders were made (36 flat modules): it may not grow."""
 
