@@ -61,7 +61,7 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "SIZES": [48, 64],
         "STEPS": 4,  # each size is its own compiled step: 3-step runs would trip the warning (04)
         "ARCHITECTURE": "vgg16",
-        "WEIGHTS": "offline-vgg16",
+        "WEIGHTS": "auto",  # offline: ImageNet's download fails, then the offline VGG16, said once
         "STYLE_SIZE": 48,
         "RACE_SIZES": [48, 64],
         "RACE_SHARES": [0.5, 0.5],

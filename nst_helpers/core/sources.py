@@ -60,6 +60,7 @@ def keras_cache_dir() -> Path:
 
 # fetch(url, cached, check) -> path: download url to cached (or find it there), kept if check passes
 Fetch = Callable[[str, Path, Callable[[Path], None]], Path]
+_FAILED: dict[str, str] = {}  # what keras_fetch could not download in this session
 
 
 def cache_name(url: str) -> str:
@@ -73,12 +74,15 @@ def keras_fetch(url: str, cached: Path, check: Callable[[Path], None]) -> Path:
     import keras
 
     sub = cached.parent  # Keras caches in cache_dir/cache_subdir
+    if url in _FAILED:  # once per session: a notebook says "Downloading data from" once
+        raise NSTError(f"{_FAILED[url]} (it failed before in this session)")
     try:
         got = keras.utils.get_file(cached.name, url, cache_dir=sub.parent, cache_subdir=sub.name)
     except Exception as exc:
-        raise NSTError(
+        _FAILED[url] = (
             f"cannot download {url}: {shown(exc, 200)}; check the address and the network"
-        ) from None
+        )
+        raise NSTError(_FAILED[url]) from None
     path = Path(got)
     try:
         check(path)

@@ -539,23 +539,3 @@ def coarse_to_fine(
             }
         )
     return Race(direct, stages, pd.DataFrame(rows).set_index("run"))
-
-
-__all__ = [
-    "Contender",
-    "Trial",
-    "activation_entropy",
-    "busiest_box",
-    "coarse_to_fine",
-    "compare_architectures",
-    "compare_sizes",
-    "contenders",
-    "costs_table",
-    "crop_region",
-    "curves_table",
-    "entropy_table",
-    "fitted_exponent",
-    "judge_images",
-    "quality_table",
-    "sizes_table",
-]

@@ -28,7 +28,8 @@ class Progress(ProgressBar):
 
 
 def step_seconds(run: Any, height: int, width: int) -> float:
-    """The estimator's seconds per compiled step of ``run``'s network at ``height`` x ``width`` here."""
+    """The estimator's seconds per compiled step of ``run``'s network at ``height`` x ``width`` here
+    (notebooks 06-09)."""
     return estimate_run(run.extractor, height, width).seconds_per_step
 
 
