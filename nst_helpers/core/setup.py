@@ -86,6 +86,6 @@ def setup_course() -> None:
         print(f"GPU: {', '.join(gpus)}")
     else:
         print(
-            "WARNING: no GPU found; running on the CPU. Keep images at 256 px or less (notebook 05 picks "
-            "its CPU sizes itself); on Colab choose Runtime > Change runtime type > GPU."
+            "WARNING: no GPU found; running on the CPU, slower: the notebooks pick smaller sizes for it "
+            "and print their estimates; on Colab choose Runtime > Change runtime type > GPU."
         )
