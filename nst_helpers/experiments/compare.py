@@ -511,13 +511,17 @@ def coarse_to_fine(
     content_top = load_image(content, top, True)
     reference = judge_pair(content_top, load_image(style, run.settings.style_max_dim, True), judge)
 
-    direct = stylize_with_controls(content_top, style, run, max_seconds=seconds)
+    announce([("direct", seconds), ("coarse-to-fine", seconds)])  # both stop on time
+    bar = Progress(f"direct, {top} px")
+    direct = stylize_with_controls(content_top, style, run, bar, 1, max_seconds=seconds)
     stages, start = [], None
     for size, share in zip(stage_sizes, stage_shares):
         stage = stylize_with_controls(
             load_image(content, size, True),
             style,
             run.updated(max_dim=size),
+            Progress(f"coarse-to-fine, {size} px"),
+            1,
             max_seconds=seconds * share,
             start_image=start,
         )

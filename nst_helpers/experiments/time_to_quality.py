@@ -112,7 +112,7 @@ def attempt(
         content,
         style,
         run.updated(**method.changes, max_dim=run.settings.max_dim, steps=steps),
-        callback=Progress(method.name, steps, judge, method.judge_every),
+        callback=Progress(method.name, None if bar else steps, judge, method.judge_every),
         callback_every=1,
         max_seconds=None if max_seconds is None else max(max_seconds - spent, 1.0),
         start_image=start,

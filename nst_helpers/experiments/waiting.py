@@ -12,11 +12,16 @@ Callback = Callable[[int, Any, Any], None]
 
 
 class Progress(ProgressBar):
-    """A run's bar, labelled (for example "vgg19 (ImageNet)" or "512 px"), updated every step, that
-    also calls ``judge(step, image, losses)`` every ``judge_every`` steps and at the last (notebooks 06-08)."""
+    """A run's bar, labelled (for example "vgg19 (ImageNet)" or "512 px"), updated every step (a
+    count with the time so far when ``steps`` is None: a run that stops on time), that also calls
+    ``judge(step, image, losses)`` every ``judge_every`` steps and at the last (notebooks 06-08)."""
 
     def __init__(
-        self, label: str, steps: int, judge: Callback | None = None, judge_every: int = 10
+        self,
+        label: str,
+        steps: int | None = None,
+        judge: Callback | None = None,
+        judge_every: int = 10,
     ) -> None:
         super().__init__(steps, label)
         self.steps, self.judge, self.judge_every = steps, judge, judge_every
