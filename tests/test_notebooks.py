@@ -287,19 +287,23 @@ def test_nbval_catches_a_failing_cell(tmp_path):
     assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
 
 
-def test_the_retracing_check_catches_a_warning(tmp_path):
-    """The notebooks' retracing check can fail: six functions traced in a row are caught."""
+def notebook_of(code: list[str], path: Path) -> Path:
+    """A notebook of these code cells at ``path``, for the python3 kernel."""
     import nbformat
 
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_the_retracing_check_catches_a_warning(tmp_path):
+    """The notebooks' retracing check can fail: six functions traced in a row are caught."""
+
     code = "import tensorflow as tf\n\nfor n in range(6):\n    tf.function(lambda x: x * n)(tf.constant(1.0))"
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(notebook, tmp_path / "retraces.ipynb")
-    done = run_nbval(watched(tmp_path / "retraces.ipynb", tmp_path / "watched.ipynb", {}))
+    done = run_nbval(
+        watched(notebook_of([code], tmp_path / "retraces.ipynb"), tmp_path / "w.ipynb", {})
+    )
     assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
 
 
@@ -317,21 +321,13 @@ def test_output_problems_names_each_kind_and_passes_clean_text():
 def test_the_output_check_reads_printed_lines_and_displayed_tables(tmp_path):
     """The notebooks' output check sees what a student reads: a NaN in a table shown as a cell's
     result, a time printed as ``inf s`` and a notice printed twice each fail the run."""
-    import nbformat
 
     code = [
         "import pandas as pd\n\npd.DataFrame({'seconds': [1.0, float('nan')]})",
         "print(f\"{float('inf')} s\")",
         "for _ in range(2):\n    print('NOTE: the weights fell back')",
     ]
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code])
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(notebook, tmp_path / "noisy.ipynb")
-    done = run_nbval(watched(tmp_path / "noisy.ipynb", tmp_path / "watched.ipynb", {}))
+    done = run_nbval(watched(notebook_of(code, tmp_path / "noisy.ipynb"), tmp_path / "w.ipynb", {}))
     assert done.returncode != 0 and "1 failed" in done.stdout, done.stdout[-2000:]
     for found in ("NaN", "inf s", "printed 2 times"):
         assert found in done.stdout, done.stdout[-3000:]
