@@ -60,12 +60,6 @@ class Contender:
         return self.architecture == JUDGE_ARCHITECTURE and self.weights == JUDGE_WEIGHTS
 
     @property
-    def short_label(self) -> str:
-        """The label without the weights' name: "resnet50 random + softmax"."""
-        fix = " + softmax" if self.softmax_temperature else ""
-        return f"{self.architecture}{'' if self.trained else ' random'}{fix}"
-
-    @property
     def label(self) -> str:
         fix = f" + softmax T={self.softmax_temperature:g}" if self.softmax_temperature else ""
         return f"{self.architecture} ({describe_weights(self.weights)}){fix}"
@@ -200,7 +194,7 @@ def compare_architectures(
     height, width = content_image.shape[1:3]
     announce(
         [
-            (row.short_label, run_seconds(run, height, width, judge_every, eager_steps))
+            (row.label, run_seconds(run, height, width, judge_every, eager_steps))
             for row, run in zip(rows, runs)
         ]
         + ([("memory", MEMORY_SECONDS * len(rows))] if measure_memory else [])
@@ -393,14 +387,12 @@ def compare_sizes(
         }
         same = [t for t in done if (t.size, t.row["style_px"]) == (size, row["style_px"])]
         planned.append((sized, content_image, style_image, row, same[0] if same else None))
-    announce(
-        [
-            (f"{row['size']} px", run_seconds(sized, row["height"], row["width"]))
-            for sized, _, _, row, again in planned
-            if again is None
-        ]
-        + ([("memory", MEMORY_SECONDS * len(planned))] if measure_memory else [])
-    )
+    new = [
+        (f"{row['size']} px", run_seconds(sized, row["height"], row["width"]))
+        for sized, *_, row, again in planned
+        if again is None
+    ]
+    announce(new + ([("memory", MEMORY_SECONDS * len(planned))] if measure_memory else []))
     return [size_trial(*plan, judge, measure_memory) for plan in planned]
 
 
@@ -413,8 +405,7 @@ def size_trial(
     judge: Judge,
     measure_memory: bool,
 ) -> SizeTrial:
-    """One size of :func:`compare_sizes`: the run (or ``again``, the same run done before), or why
-    it was skipped."""
+    """One size of :func:`compare_sizes`: its run (``again`` if done before), or why it was skipped."""
     size = row["size"]
     if again is not None:
         return again

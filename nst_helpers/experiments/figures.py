@@ -6,18 +6,15 @@ from typing import Any, Sequence
 
 from nst_helpers.core.images import to_uint8
 
-UNREACHED = ("to_", "to the bar", "steps or iterations", "x reference")
-"""Columns whose missing values mean the run never got there (the others: not measured)."""
+UNREACHED = ("to_", "to the bar", "steps or iterations", "x reference")  # the others: not measured
 
 
 def readable(table: Any, digits: int = 3) -> Any:
     """A table as a student reads it (notebooks 06-08): numbers rounded, and instead of NaN or inf
     "not reached" (a target never met) or "not measured" (a measurement left out)."""
-    import numpy as np
-
     shown = table.round(digits).astype(object)
     for column in shown.columns:
-        missing = table[column].isna() | table[column].isin([np.inf, -np.inf])
+        missing = table[column].isna() | table[column].isin([float("inf"), float("-inf")])
         if missing.any():
             words = "not reached" if any(w in column for w in UNREACHED) else "not measured"
             shown.loc[missing, column] = words
@@ -99,12 +96,11 @@ def scaling_figure(table: Any, fit: Any) -> Any:
     ]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     for ax, (label, name, y) in zip(axes, panels):
-        x = measured.loc[y.index, "pixels"]
-        if len(y) >= 3:
-            title = f"{name} ~ pixels^{fit(x, y):.2f} (fit on {len(y)} points)"
-        else:
-            title = f"{name}: {len(y)} points, too few to fit (3 needed)"
-        if len(y):
+        x, points = measured.loc[y.index, "pixels"], len(y)
+        title = f"{name}: {points} points, too few to fit (3 needed)"
+        if points >= 3:
+            title = f"{name} ~ pixels^{fit(x, y):.2f} (fit on {points} points)"
+        if points:
             ax.loglog(x, y, "o-")
             ax.xaxis.set_minor_formatter(plt.NullFormatter())  # label the powers of ten only
         ax.set(xlabel="pixels", ylabel=label, title=title)

@@ -194,16 +194,16 @@ def optimizers_compared(adam: pd.DataFrame, lbfgs: pd.DataFrame) -> list[str]:
     histories: where L-BFGS first went below Adam's lowest loss so far per iteration, per
     evaluation and per second, and what an iteration costs (notebook 08)."""
     lines, adam_best = [], np.minimum.accumulate(adam["total"].to_numpy())
-    for axis, at_adam, at_lbfgs in (
-        ("iteration", adam["step"], lbfgs["step"]),
-        ("function evaluation", adam["step"], lbfgs["evaluations"]),
-        ("second", adam["seconds"].cumsum(), lbfgs["seconds"].cumsum()),
+    for axis, at_adam, at_lbfgs, when in (
+        ("iteration", adam["step"], lbfgs["step"], "at iteration {:.0f}"),
+        ("evaluation", adam["step"], lbfgs["evaluations"], "after {:.0f} evaluations"),
+        ("second", adam["seconds"].cumsum(), lbfgs["seconds"].cumsum(), "after {:.1f} s"),
     ):
         before = np.searchsorted(at_adam.to_numpy(), at_lbfgs.to_numpy(), side="right") - 1
         inside = (before >= 0) & (at_lbfgs.to_numpy() <= at_adam.iloc[-1])
         below = inside & (lbfgs["total"].to_numpy() < adam_best[np.maximum(before, 0)])
-        first = f"first at its iteration {np.argmax(below) + 1}" if below.any() else "never"
-        lines.append(f"per {axis}: L-BFGS below Adam's lowest loss so far {first}")
+        first = when.format(at_lbfgs.iloc[np.argmax(below)]) if below.any() else "never"
+        lines.append(f"per {axis}: L-BFGS first below Adam's lowest loss so far: {first}")
     per_iteration = lbfgs["evaluations"].iloc[-1] / len(lbfgs)
     lines.append(
         f"an L-BFGS iteration: {per_iteration:.2f} evaluations, {lbfgs['seconds'].median():.3f} s; "

@@ -1,14 +1,12 @@
-"""What a student waits for in notebooks 06-08: the estimated time of a cell before it starts, and
-a progress bar inside it (which network, size or method; steps; time so far)."""
+"""What a student waits for in notebooks 06-08: a cell's estimated time, then a progress bar."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
+from nst_helpers.core.optimize import Callback
 from nst_helpers.core.progress import ProgressBar
 from nst_helpers.plumbing.estimate import estimate_run, format_duration
-
-Callback = Callable[[int, Any, Any], None]
 
 
 class Progress(ProgressBar):

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
+from PIL import Image
 
+from nst_helpers.core import images
 from nst_helpers.core.architectures import get_architecture
-from nst_helpers.core.errors import NSTError
+from nst_helpers.core.errors import NSTError, shown
 from nst_helpers.core.images import MIN_SIDE, load_image, to_uint8
 from nst_helpers.core.settings import DEFAULTS, OPTIONS, Option, Settings, check_option
 from nst_helpers.core.sources import PAINTINGS, SHIPPED, is_url, resolve_image
@@ -260,11 +262,7 @@ def stream_run(
     content_source, style_source = request.content_source, request.style_source
     content, style = (
         load_image(
-            local_image(source, folder, stop),
-            size,
-            settings.upscale,
-            min_side,
-            MAX_UPLOAD_PIXELS,
+            within_limit(local_image(source, folder, stop)), size, settings.upscale, min_side
         )
         for source, size in (
             (content_source, settings.max_dim),
@@ -316,6 +314,22 @@ def stream_run(
     finally:
         stop.set()  # the page went away or an error came: end the run too
         worker.join()
+
+
+def within_limit(location: str | Path) -> str | Path:
+    """``location`` if its header says at most :data:`MAX_UPLOAD_PIXELS`, before anything is decoded."""
+    path = images.regular_file(Path(location))  # a FIFO would hang Pillow
+    try:
+        with images.project_pixel_limit(), Image.open(path) as image:
+            width, height = image.size
+    except (OSError, SyntaxError, ValueError):
+        return location  # not an image: load_image says so in its own words
+    if width * height > MAX_UPLOAD_PIXELS:
+        raise NSTError(
+            f"{shown(path)} is {width}x{height} px ({width * height / 1e6:.0f} megapixels), over the "
+            f"{MAX_UPLOAD_PIXELS / 1e6:g}-megapixel limit; shrink it first"
+        )
+    return location
 
 
 def local_image(source: str, folder: Path, stop: threading.Event) -> str | Path:
