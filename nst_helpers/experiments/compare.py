@@ -33,8 +33,8 @@ from nst_helpers.experiments.judge import (
     Scores,
     judge_pair,
 )
-from nst_helpers.experiments.waiting import Progress, announce, step_seconds
-from nst_helpers.plumbing.estimate import STEP_PASSES, check_run_cost, estimate_run, graph_cost
+from nst_helpers.experiments.waiting import Progress, announce
+from nst_helpers.plumbing.estimate import RunCost, check_run_cost, estimate_run
 from nst_helpers.plumbing.notices import notify
 
 COMPARED_ARCHITECTURES = ("vgg16", "vgg19", "resnet50")
@@ -127,13 +127,10 @@ EAGER_FACTOR = 2.5  # an eager step against a compiled one, on the CPUs measured
 JUDGING_FACTOR = 0.5  # one judgement against one compiled step of the judged network
 
 
-def run_seconds(
-    run: PreparedRun, height: int, width: int, judge_every: int = 10, eager_steps: int = 0
-) -> float:
+def run_seconds(cost: RunCost, steps: int, judge_every: int = 10, eager_steps: int = 0) -> float:
     """The estimated seconds of a judged run here: compiled steps, judgements and eager steps."""
-    steps = run.settings.steps
     work = steps + JUDGING_FACTOR * steps / judge_every + EAGER_FACTOR * eager_steps
-    return step_seconds(run, height, width) * work
+    return cost.seconds_per_step * work
 
 
 def peak_memory_gib(run: PreparedRun, size: int) -> float:
@@ -192,22 +189,23 @@ def compare_architectures(
         for row in rows
     ]
     height, width = content_image.shape[1:3]
+    estimates = [estimate_run(run.extractor, height, width) for run in runs]  # once per network
     announce(
         [
-            (row.label, run_seconds(run, height, width, judge_every, eager_steps))
-            for row, run in zip(rows, runs)
+            (row.label, run_seconds(cost, settings.steps, judge_every, eager_steps))
+            for row, cost in zip(rows, estimates)
         ]
         + ([("memory", MEMORY_SECONDS * len(rows))] if measure_memory else [])
     )
     trials = []
-    for row, run in zip(rows, runs):
+    for row, run, estimate in zip(rows, runs, estimates):
         result, curve = judged_run(
             run, content_image, style_image, reference, judge_every, row.label
         )
         eager = stylize_with_controls(
             content_image, style_image, run, steps=eager_steps + 1, step_mode="eager"
         )
-        gflop = STEP_PASSES * graph_cost(run.extractor, height, width)[0]
+        gflop = estimate.gflop_per_step
         step_s, at_s = steps_to_reach(curve, target_style_ratio)
         costs = {
             "weights": run.weights_label,
@@ -386,10 +384,11 @@ def compare_sizes(
             "style_px": max(style_image.shape[1:3]),
         }
         same = [t for t in done if (t.size, t.row["style_px"]) == (size, row["style_px"])]
-        planned.append((sized, content_image, style_image, row, same[0] if same else None))
+        cost = None if same else estimate_run(sized.extractor, height, width)  # once per size
+        planned.append((sized, content_image, style_image, row, cost, same[0] if same else None))
     new = [
-        (f"{row['size']} px", run_seconds(sized, row["height"], row["width"]))
-        for sized, *_, row, again in planned
+        (f"{row['size']} px", run_seconds(cost, sized.settings.steps))
+        for sized, *_, row, cost, again in planned
         if again is None
     ]
     announce(new + ([("memory", MEMORY_SECONDS * len(planned))] if measure_memory else []))
@@ -401,17 +400,17 @@ def size_trial(
     content_image: np.ndarray,
     style_image: np.ndarray,
     row: dict[str, Any],
+    cost: RunCost | None,
     again: SizeTrial | None,
     judge: Judge,
     measure_memory: bool,
 ) -> SizeTrial:
     """One size of :func:`compare_sizes`: its run (``again`` if done before), or why it was skipped."""
-    size = row["size"]
+    size, steps = row["size"], sized.settings.steps
     if again is not None:
         return again
     try:
-        steps = sized.settings.steps
-        check_run_cost(estimate_run(sized.extractor, row["height"], row["width"]), steps, size)
+        check_run_cost(cost, steps, size)
     except NSTError as exc:
         return SizeTrial(size, None, row | {"status": f"skipped: {exc}"})
     try:

@@ -25,6 +25,7 @@ from nst_helpers.core.settings import Settings
 from nst_helpers.experiments.compare import EAGER_FACTOR, run_seconds
 from nst_helpers.experiments.judge import Reference, judge_pair, make_judge
 from nst_helpers.experiments.waiting import Progress, announce
+from nst_helpers.plumbing.estimate import estimate_run
 from nst_helpers.plumbing.notices import notify
 
 
@@ -153,7 +154,8 @@ def time_to_quality(
     painting = load_image(style, run.settings.style_max_dim, True)
     reference = judge_pair(photo, painting, make_judge())
     plan = list(plan) if plan is not None else methods(coarse_size, 100, 30)
-    first_seconds = run_seconds(run, *photo.shape[1:3]) * EAGER_FACTOR
+    estimate = estimate_run(run.extractor, *photo.shape[1:3])
+    first_seconds = run_seconds(estimate, run.settings.steps) * EAGER_FACTOR
     others = [(m.name.split(" (")[0], budget * first_seconds) for m in plan[1:]]
     announce([(plan[0].name.split(" (")[0], first_seconds), *others], "at most")
 
