@@ -7,6 +7,9 @@
 # about 15 minutes on 2 cores).
 # make test-quick: the package's own tests, for the edit loop: no notebook runs, page, browser, comparisons
 # or command-line subprocesses (make test runs them all).
+# make assignments: student notebooks of lessons 03-05, their autograders and solutions, into build/assignments/
+# (otter-grader); make grade SUBMISSIONS=folder: grade every notebook in the folder into build/grades/<folder>/
+# (grades.csv, feedback/), each in a sandbox (bubblewrap): instructors/guide.md.
 # make lint / make format: ruff, on the code and the notebooks (make test runs make lint).
 # All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
@@ -18,7 +21,7 @@ QUICK_TESTS := -k "not runs_top_to_bottom and not retracing_check and not page_r
 	--ignore=tests/test_reproduce.py --ignore=tests/test_gallery.py --ignore=tests/test_benchmark.py \
 	--ignore=tests/test_reliability.py --ignore=tests/test_cli_safety.py --ignore=tests/test_compare.py
 
-.PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean
+.PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean assignments grade
 
 setup: $(STAMP)
 
@@ -56,6 +59,13 @@ gallery: setup
 
 reproduce: setup
 	$(PY) -m nst_helpers.experiments.reproduce --out results/reproduce $(if $(QUICK),--quick)
+
+assignments: setup
+	$(PY) instructors/assign.py
+
+grade: setup
+	$(if $(SUBMISSIONS),,$(error give the folder of submitted notebooks: make grade SUBMISSIONS=folder))
+	$(PY) instructors/grade.py "$(SUBMISSIONS)" $(GRADE_ARGS)
 
 colab: setup
 	$(PY) scripts/colab.py $(REPO)

@@ -34,6 +34,7 @@ PUBLIC = {
     "core.optimize": "stylize adam_loop loss_targets make_optimizer initial_image",
     "core.precision": "choose_policy",
     "core.progress": "NotebookProgress ProgressBar",
+    "plumbing.checks": "assignment_checks",
     "controls.stylize": "stylize_with_controls",
     "controls.presets": "PRESETS apply_preset",
     "experiments.judge": "make_judge judge_pair",

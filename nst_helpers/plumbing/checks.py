@@ -1,0 +1,38 @@
+"""The checks of an assignment notebook (``make assignments``, instructors/guide.md), on Colab too."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from nst_helpers.core.errors import NSTError
+
+
+def assignment_checks(notebook: str) -> Any:
+    """otter-grader's ``grader`` for the assignment ``notebook`` (its file name): ``grader.check(name)``
+    runs that question's public checks, stored in the notebook's metadata. Colab keeps the notebook's
+    file from the kernel, so there they are asked of Colab's page and written to ``tests/``."""
+    try:
+        import otter
+    except ImportError:
+        raise NSTError(
+            "the checks need otter-grader: %pip install otter-grader, then run this cell again"
+        ) from None
+    if "google.colab" not in sys.modules:
+        return otter.Notebook(notebook if Path(notebook).is_file() else None)
+    from google.colab import _message  # Colab's own channel to the page, as its "Download" uses
+
+    try:
+        tests = _message.blocking_request("get_ipynb", timeout_sec=60)["ipynb"]["metadata"][
+            "otter"
+        ]["tests"]
+    except Exception:
+        raise NSTError(
+            "could not read this notebook's checks from Colab: reload the page, then run this cell again"
+        ) from None
+    folder = Path("tests")
+    folder.mkdir(exist_ok=True)
+    for name, source in tests.items():
+        (folder / f"{name}.py").write_text(source)
+    return otter.Notebook(tests_dir=str(folder))
