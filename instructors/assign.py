@@ -6,7 +6,9 @@ solution, its checks follow it as tests. ``otter assign`` then writes, into ``bu
 
 - ``student/NN_name.ipynb``: the lesson with each body replaced by ``...`` and a check after it;
 - ``autograder/NN_name.zip``: what ``make grade`` runs, hidden checks included;
-- ``solutions/NN_name.ipynb``: the lesson with the solutions and every check, for instructors.
+- ``solutions/NN_name.ipynb``: the lesson with the solutions and every check, for instructors;
+
+and ``exercises/NN_name.ipynb``: each of the nine lessons followed by its exercises' solutions.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from instructors.checks import Check, checks_of  # noqa: E402
+from instructors.exercises import write_all  # noqa: E402
 
 ASSIGNMENTS = ("loss_functions", "model_building", "optimization")
 """The modules of ``instructors/checks``, one per assignment, in the course's order."""
@@ -193,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         name = assign(module_name, args.out)
         print(f"{name}: student notebook, autograder and solutions written")
     shutil.rmtree(args.out / "otter", ignore_errors=True)
+    solved = write_all(args.out / "exercises")
+    print(f"{len(solved)} lessons with their exercises' solutions: {args.out / 'exercises'}")
     print(
         f"into {args.out} in {time.perf_counter() - began:.0f} s; grade with make grade SUBMISSIONS=folder"
     )

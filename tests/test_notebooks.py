@@ -211,7 +211,14 @@ def watched(path: Path, prepared: Path, parameters: dict) -> Path:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_runs_top_to_bottom(path, tmp_path):
-    prepared = watched(path, tmp_path / path.name, TINY[path.stem])
+    """The lesson, then its exercises' solutions (instructors/solutions), in one fresh kernel."""
+    import nbformat
+
+    from instructors.exercises import with_solutions
+
+    solved = tmp_path / f"solved_{path.name}"
+    nbformat.write(with_solutions(path), solved)
+    prepared = watched(solved, tmp_path / path.name, TINY[path.stem])
     done = run_nbval(prepared)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 

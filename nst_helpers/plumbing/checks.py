@@ -10,9 +10,9 @@ from nst_helpers.core.errors import NSTError
 
 
 def assignment_checks(notebook: str) -> Any:
-    """otter-grader's ``grader`` for the assignment ``notebook`` (its file name): ``grader.check(name)``
-    runs that question's public checks, stored in the notebook's metadata. Colab keeps the notebook's
-    file from the kernel, so there they are asked of Colab's page and written to ``tests/``."""
+    """otter-grader's ``grader`` in an assignment of notebooks 03-05 (``notebook``: its file name);
+    ``grader.check(name)`` runs a question's public checks, kept in the notebook's metadata. Colab
+    hides the notebook's file from the kernel: there they are asked of Colab's page, into ``tests/``."""
     try:
         import otter
     except ImportError:
@@ -21,7 +21,7 @@ def assignment_checks(notebook: str) -> Any:
         ) from None
     if "google.colab" not in sys.modules:
         return otter.Notebook(notebook if Path(notebook).is_file() else None)
-    from google.colab import _message  # Colab's own channel to the page, as its "Download" uses
+    from google.colab import _message  # Colab's own channel between the kernel and its page
 
     try:
         tests = _message.blocking_request("get_ipynb", timeout_sec=60)["ipynb"]["metadata"][
@@ -31,8 +31,7 @@ def assignment_checks(notebook: str) -> Any:
         raise NSTError(
             "could not read this notebook's checks from Colab: reload the page, then run this cell again"
         ) from None
-    folder = Path("tests")
-    folder.mkdir(exist_ok=True)
+    Path("tests").mkdir(exist_ok=True)
     for name, source in tests.items():
-        (folder / f"{name}.py").write_text(source)
-    return otter.Notebook(tests_dir=str(folder))
+        Path("tests", f"{name}.py").write_text(source)
+    return otter.Notebook(tests_dir="tests")
