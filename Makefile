@@ -9,7 +9,8 @@
 # or command-line subprocesses (make test runs them all).
 # make assignments: student notebooks of lessons 03-05, their autograders and solutions, into build/assignments/
 # (otter-grader); make grade SUBMISSIONS=folder: grade every notebook in the folder into build/grades/<folder>/
-# (grades.csv, feedback/), each in a sandbox (bubblewrap): instructors/guide.md.
+# (grades.csv, feedback/), each in a sandbox (bubblewrap); make mistakes: docs/mistakes.png, students' usual
+# mistakes in the picture (about 3 minutes on 2 cores): instructors/guide.md.
 # make lint / make format: ruff, on the code and the notebooks (make test runs make lint).
 # All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
@@ -21,7 +22,7 @@ QUICK_TESTS := -k "not runs_top_to_bottom and not retracing_check and not page_r
 	--ignore=tests/test_reproduce.py --ignore=tests/test_gallery.py --ignore=tests/test_benchmark.py \
 	--ignore=tests/test_reliability.py --ignore=tests/test_cli_safety.py --ignore=tests/test_compare.py
 
-.PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean assignments grade
+.PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean assignments grade mistakes
 
 setup: $(STAMP)
 
@@ -66,6 +67,9 @@ assignments: setup
 grade: setup
 	$(if $(SUBMISSIONS),,$(error give the folder of submitted notebooks: make grade SUBMISSIONS=folder))
 	$(PY) instructors/grade.py "$(SUBMISSIONS)" $(GRADE_ARGS)
+
+mistakes: setup
+	$(PY) instructors/mistakes.py
 
 colab: setup
 	$(PY) scripts/colab.py $(REPO)

@@ -39,8 +39,9 @@ CHECKS_LINE = (
 )
 INTRO = """**This is an assignment.** Write the body of each function marked *Question*, where the lesson
 wrote it out, then run the check under it: it says what is wrong in a sentence. The rest of the
-notebook runs and draws its figures once the functions are right. Your instructor grades it with
-further hidden checks (random shapes and values against the course's own functions)."""
+notebook is the lesson: where it uses your functions, it runs and draws its figures once they are
+right. Keep the file's name: the checks are read from it. Your instructor grades it with further
+hidden checks (random shapes and values against the course's own functions)."""
 
 
 def raw(text: str) -> nbformat.NotebookNode:
@@ -149,9 +150,15 @@ def master(module_name: str) -> tuple[str, nbformat.NotebookNode]:
 
 def setup_with_checks(source: str, name: str) -> str:
     """The lesson's setup cell, plus otter-grader on Colab and the notebook's ``grader``."""
-    install = "    %pip install --quiet otter-grader  # the checks after each question\n"
+    install = f"    %pip install --quiet {otter_requirement()}  # the checks after each question\n"
     head, sep, tail = source.partition("import nst_helpers as nst")
     return f"{head.rstrip()}\n{install}{sep}{tail}\n{CHECKS_LINE.format(name=name)}"
+
+
+def otter_requirement() -> str:
+    """otter-grader as requirements.txt pins it: the version the autograders are built with."""
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    return next(line.split()[0] for line in lines if line.startswith("otter-grader"))
 
 
 def function_name(cell: nbformat.NotebookNode) -> str | None:

@@ -157,6 +157,9 @@ def run_otter(copy: Path, autograder: Path, timeout: float) -> tuple[str, dict |
 def grade_one(source: Path, out: Path, autograders: Path, known: dict, timeout: float) -> Graded:
     """Grade one submission: never raises, every failure becomes its status."""
     graded = Graded(file=source.name)
+    if source.suffix.lower() != ".ipynb" or not source.is_file():
+        graded.status = "not graded: not a notebook file (.ipynb); folders are not searched"
+        return graded
     work = out / "work" / source.stem
     shutil.rmtree(work, ignore_errors=True)
     (work / "tmp").mkdir(parents=True)
@@ -174,6 +177,8 @@ def grade_one(source: Path, out: Path, autograders: Path, known: dict, timeout: 
         graded.points[test["name"]] = float(test.get("score") or 0)
         graded.possible[test["name"]] = float(test["max_score"])
         graded.feedback[test["name"]] = test.get("output", "")
+    if results is not None and not graded.feedback:
+        graded.status = f"otter could not grade it: see {work / 'otter.log'}"
     return graded
 
 
@@ -227,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                      "folder: install it (apt-get install bubblewrap), then run make grade again")  # fmt: skip
     if not any(args.autograders.glob("*.zip")):
         parser.error(f"no autograders in {args.autograders}: run make assignments first")
-    sources = sorted(p for p in args.submissions.iterdir() if p.suffix == ".ipynb")
-    if not sources:
+    sources = sorted(p for p in args.submissions.iterdir() if not p.name.startswith("."))
+    if not any(p.suffix.lower() == ".ipynb" for p in sources):
         parser.error(f"no .ipynb files in {args.submissions}")
     out = (args.out or ROOT / "build" / "grades" / args.submissions.resolve().name).resolve()
     out.mkdir(parents=True, exist_ok=True)

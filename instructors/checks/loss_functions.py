@@ -18,19 +18,24 @@ GRADING = {"STYLE": "swirls", "MAX_DIM": 64, "ARCHITECTURE": "vgg16", "WEIGHTS":
 )
 def content_loss_is_a_mean(content_loss):
     import numpy as np
+    import tensorflow as tf
 
     assert content_loss is not None, "content_loss is not defined: run the cell that defines it"
-    zeros, ones = np.zeros((1, 4, 5, 3), "float32"), np.ones((1, 4, 5, 3), "float32")
-    value = content_loss(zeros, ones)
+    zeros, twos = tf.zeros((1, 4, 5, 3)), tf.fill((1, 4, 5, 3), 2.0)
+    value = content_loss(zeros, twos)
     assert value is not None, "content_loss returned None: write its body in place of the ..."
     value = np.asarray(value, dtype="float64")
     assert value.shape == (), (
         f"it returned shape {value.shape}: reduce over every axis to one number"
     )
-    assert float(content_loss(ones, ones)) == 0.0, "the loss of a feature map with itself must be 0"
-    assert np.isclose(value, 1.0), (
-        f"between all-zero and all-one maps of shape (1, 4, 5, 3) it returned {float(value):g}, not 1"
-        + (": that is a sum, divide by H*W*C (tf.reduce_mean)" if np.isclose(value, 60) else "")
+    assert float(content_loss(twos, twos)) == 0.0, "the loss of a feature map with itself must be 0"
+    hints = {
+        240.0: ": that is a sum, divide by H*W*C (tf.reduce_mean)",
+        2.0: ": square the differences",
+    }
+    assert np.isclose(value, 4.0), (
+        f"between all-zero and all-two maps of shape (1, 4, 5, 3) it returned {float(value):g}, not 4"
+        + next((h for v, h in hints.items() if np.isclose(value, v)), "")
     )
 
 
@@ -51,13 +56,14 @@ def content_loss_matches_the_course(content_loss):
 
 @check(
     "gram_matrix",
-    failure="gram_matrix((1, H, W, C)) returns (1, C, C): channels against channels.",
+    failure="gram_matrix((1, H, W, C)) returns a (1, C, C) tensor: channels against channels.",
 )
 def gram_matrix_has_one_row_per_channel(gram_matrix):
     import numpy as np
+    import tensorflow as tf
 
     assert gram_matrix is not None, "gram_matrix is not defined: run the cell that defines it"
-    features = np.random.default_rng(0).random((1, 4, 5, 3)).astype("float32")
+    features = tf.random.stateless_uniform((1, 4, 5, 3), seed=(0, 1))
     gram = gram_matrix(features)
     assert gram is not None, "gram_matrix returned None: write its body in place of the ..."
     shape = tuple(np.shape(gram))
@@ -66,16 +72,47 @@ def gram_matrix_has_one_row_per_channel(gram_matrix):
         "product is transposed (F F^T instead of F^T F: transpose_a=True)"
     )
     assert shape == (1, 3, 3), f"it returned shape {shape} for features (1, 4, 5, 3), not (1, 3, 3)"
+    assert tf.is_tensor(gram), (
+        f"it returned a {type(gram).__name__}: return a TensorFlow tensor (tf.matmul, tf.einsum), "
+        "as the notebook's next cells use it as one"
+    )
 
 
 @check("gram_matrix", failure="The Gram matrix is averaged over the H*W positions.")
 def gram_matrix_is_averaged_over_positions(gram_matrix):
     import numpy as np
+    import tensorflow as tf
 
-    gram = np.asarray(gram_matrix(np.ones((1, 8, 8, 2), "float32")))
+    gram = gram_matrix(tf.ones((1, 8, 8, 2)))
+    assert gram is not None, "gram_matrix returned None: write its body in place of the ..."
+    assert np.shape(gram) == (1, 2, 2), "its shape is wrong: see the check above"
+    gram = np.asarray(gram)
     assert np.allclose(gram, 1.0), (
         f"for all-one features of 8 x 8 positions every entry should be 1, it is {gram.flat[0]:g}"
         + (": divide the sum by H*W = 64" if np.isclose(gram.flat[0], 64) else "")
+    )
+
+
+@check(
+    "gram_matrix", failure="Each entry (c, d) is the mean over positions of F[..., c] * F[..., d]."
+)
+def gram_matrix_pairs_channels_at_each_position(gram_matrix):
+    import numpy as np
+    import tensorflow as tf
+
+    features = tf.random.stateless_normal((1, 3, 4, 5), seed=(2, 3))
+    gram = gram_matrix(features)
+    assert gram is not None, "gram_matrix returned None: write its body in place of the ..."
+    assert np.shape(gram) == (1, 5, 5), "its shape is wrong: see the first check"
+    f = features.numpy()
+    expected = np.einsum("bhwc,bhwd->bcd", f, f) / 12
+    mixed = f.reshape(1, 5, 12)  # a reshape to (C, HW) is not a transpose: it mixes positions
+    assert not np.allclose(gram, mixed @ mixed.transpose(0, 2, 1) / 12, atol=1e-4), (
+        "positions and channels are mixed up: reshape to (1, H*W, C), one row per position, and "
+        "multiply its transpose by it; a reshape to (1, C, H*W) is not a transpose"
+    )
+    assert np.allclose(gram, expected, rtol=1e-4, atol=1e-5), (
+        "on random features of shape (1, 3, 4, 5) the entries differ from F^T F / (H W)"
     )
 
 
@@ -127,7 +164,9 @@ def style_loss_uses_the_layer_weights(style_loss):
     grams = {n: rng.normal(size=(1, 4, 4)).astype("float32") for n in ("a", "b")}
     targets = {n: rng.normal(size=(1, 4, 4)).astype("float32") for n in ("a", "b")}
     only_a = np.mean((grams["a"] - targets["a"]) ** 2)
-    value = float(style_loss(grams, targets, {"a": 1.0, "b": 0.0}))
+    value = style_loss(grams, targets, {"a": 1.0, "b": 0.0})
+    assert value is not None, "style_loss returned None: write its body in place of the ..."
+    value = float(value)
     assert np.isclose(value, only_a, rtol=1e-4), (
         f"with layer_weights {{'a': 1, 'b': 0}} the loss is layer a's term alone, {only_a:.4f}; got "
         f"{value:.4f}: the weights were ignored or applied to the wrong layers"
@@ -152,29 +191,30 @@ def style_loss_matches_the_course(style_loss):
 
 @check(
     "total_variation_loss",
-    failure="Total variation adds the mean |difference| across AND down: both neighbours.",
+    failure="Total variation: mean |difference| across, plus mean |difference| down.",
 )
 def total_variation_sees_both_directions(total_variation_loss):
     import numpy as np
     import tensorflow as tf
 
     assert total_variation_loss is not None, "total_variation_loss is not defined: run its cell"
-    flat = tf.fill((1, 8, 8, 3), 0.5)
-    value = total_variation_loss(flat)
+    value = total_variation_loss(tf.fill((1, 8, 8, 3), 0.5))
     assert value is not None, (
         "total_variation_loss returned None: write its body in place of the ..."
     )
     assert float(value) == 0.0, "a flat image has no variation: its loss must be 0"
     stripes = np.zeros((1, 8, 8, 3), "float32")
-    stripes[:, ::2] = 1.0  # rows alternate: every pixel differs from the one below it
+    stripes[:, ::2] = 0.5  # rows alternate: every pixel differs by 0.5 from the one below it
     down = float(total_variation_loss(tf.constant(stripes)))
     across = float(total_variation_loss(tf.constant(stripes.transpose(0, 2, 1, 3))))
     assert down > 0 and across > 0, (
         f"horizontal stripes give {down:g} and vertical stripes {across:g}: one direction is missing "
         "(add the differences between vertical AND horizontal neighbours)"
     )
-    assert np.isclose(down, 1.0) and np.isclose(across, 1.0), (
-        f"stripes of 0 and 1 should give 1 (a mean of |differences|); got {down:g} and {across:g}"
+    hint = ": absolute differences, not squared" if np.isclose(down, 0.25) else ""
+    assert np.isclose(down, 0.5) and np.isclose(across, 0.5), (
+        f"stripes of 0 and 0.5 should give 0.5 (each direction's mean |difference|, added); got "
+        f"{down:g} and {across:g}{hint}"
     )
 
 

@@ -41,7 +41,7 @@ def extractor_returns_the_layers_asked_for(extractor_by_hand):
     shapes = {name: tuple(outputs[name].shape) for name in layers}
     expected = {"block2_conv1": (1, 16, 24, 128), "block1_conv2": (1, 32, 48, 64)}
     assert shapes == expected, f"feature maps of shapes {shapes}, expected {expected}"
-    assert model.trainable is False and not model.trainable_weights, (
+    assert not model.trainable_weights, (
         "the model must be frozen (model.trainable = False): the optimizer changes the image only"
     )
 

@@ -25,8 +25,8 @@ GRADING = {
 @check(
     "adam_step",
     points=2,
-    failure="One step: the loss under a GradientTape, tape.gradient(total, image), "
-    "optimizer.apply_gradients([(gradient, image)]), then clip the image to [0, 1].",
+    failure="One step: the loss under a GradientTape, its gradient with respect to the image, "
+    "Adam's update of the image, then the clip to [0, 1].",
 )
 def adam_step_moves_the_pixels_and_not_the_network(adam_step):
     import keras
@@ -46,9 +46,10 @@ def adam_step_moves_the_pixels_and_not_the_network(adam_step):
     network = [w.numpy().copy() for w in extractor.weights]
     image = tf.Variable(photo)
     optimizer = keras.optimizers.Adam(0.02, beta_1=0.9, epsilon=0.1)
+    factors, weights = (1.0, 1e3, 0.5), {"block1_conv1": 0.3, "block2_conv1": 0.7}
     try:
         terms = adam_step(
-            image, optimizer, extractor, content_targets, style_targets, (1.0, 1e3, 1.0), None
+            image, optimizer, extractor, content_targets, style_targets, factors, weights
         )
     except Exception as error:
         import inspect
@@ -76,11 +77,12 @@ def adam_step_moves_the_pixels_and_not_the_network(adam_step):
         "adam_step returns the loss terms, the dict nst.total_loss gives ({'total': ..., ...})"
     )
     before = losses.total_loss(
-        extractor(photo), photo, content_targets, style_targets, 1.0, 1e3, 1.0
+        extractor(photo), photo, content_targets, style_targets, *factors, weights
     )["total"]
     assert np.isclose(float(terms["total"]), float(before), rtol=1e-4), (
-        "the terms returned are not those of the image before the update: compute them under the "
-        "tape, then update"
+        f"its total is {float(terms['total']):.6g}, nst.total_loss's on the image before the update "
+        f"{float(before):.6g}: compute the terms with nst.total_loss(features, image, content_targets, "
+        "style_targets, *loss_factors, layer_weights), under the tape, before the update"
     )
 
 
@@ -102,18 +104,19 @@ def adam_step_matches_the_course(adam_step):
     photo, painting = (rng.random((1, 16, 20, 3)).astype("float32") for _ in range(2))
     content = {"block1_conv1": extractor(photo)["block1_conv1"]}
     style = {"block1_conv1": losses.gram_matrix(extractor(painting)["block1_conv1"])}
-    images = []
+    images, factors, weights = [], (1.0, 1e2, 0.5), {"block1_conv1": 2.0}
     for by_student in (True, False):
         image = tf.Variable(photo)
         optimizer = keras.optimizers.Adam(0.05, beta_1=0.9, epsilon=0.1)
         for _ in range(2):
             if by_student:
-                adam_step(image, optimizer, extractor, content, style, (1.0, 1e2, 1.0), None)
+                adam_step(image, optimizer, extractor, content, style, factors, weights)
                 continue
             with tf.GradientTape() as tape:
-                total = losses.total_loss(extractor(image), image, content, style, 1.0, 1e2, 1.0)[
-                    "total"
-                ]
+                terms = losses.total_loss(
+                    extractor(image), image, content, style, *factors, weights
+                )
+                total = terms["total"]
             optimizer.apply_gradients([(tape.gradient(total, image), image)])
             image.assign(tf.clip_by_value(image, 0.0, 1.0))
         images.append(image.numpy())

@@ -8,8 +8,8 @@
 # ### Exercise 1: other styles' histograms
 #
 # A stylized photo inherits the painting's colour statistics: its mean colour, how its brightness
-# spreads and which channels dominate (the early layers' Gram matrices hold them). Hubble's dark
-# background and bright spots, and the stained slide's pinks, are what a photo would take on.
+# spreads and which channels dominate (the early layers' Gram matrices hold them). Read each
+# histogram's peaks and spread, and the means printed under it: those are what a photo would take on.
 
 # %%
 for name in ("hubble", "ihc"):
@@ -28,7 +28,7 @@ for name in ("hubble", "ihc"):
 
 # %%
 sizes = [p for p in (8, 32, 128) if p <= min(style.shape[1:3]) // 2]
-nst.show_images(
+shown = nst.show_images(
     [nst.shuffle_patches(style, p) for p in sizes], [f"patches of {p} px" for p in sizes], size=3
 )
 # %% [markdown]

@@ -24,7 +24,8 @@ print(
 #
 # Written out below, it matches the package's. A network trained on "caffe" input (BGR, 0-255,
 # minus the mean) that receives "tf" input (-1 to 1) gets values about a hundred times too small:
-# its first layer's activations shrink by the same factor (before the ReLU cuts the rest).
+# its first layer responds far more weakly (the cell prints by how much; the biases keep it from
+# shrinking by exactly the same factor).
 
 # %%
 TORCH_MEAN, TORCH_STD = tf.constant([0.485, 0.456, 0.406]), tf.constant([0.229, 0.224, 0.225])

@@ -7,9 +7,9 @@
 #
 # ### Exercise 1: content from `block4_conv2`
 #
-# A shallower layer keeps more of the exact pixels: the noisy photo moves further from the photo
-# (relative to how far the painting is), and the mirrored photo, whose parts sit elsewhere, too. The
-# table divides each loss by the painting's, so that the two layers' scales compare.
+# A shallower layer keeps more of the exact pixels, so expect the noisy and the mirrored photo to
+# move away from the photo at `block4_conv2`. The table divides each loss by the painting's, so that
+# the two layers' scales compare, and the cell prints which candidate moved furthest.
 
 # %%
 deeper = prepare_run(run.settings, content_layers=("block4_conv2",))
@@ -32,9 +32,9 @@ print(
 # %% [markdown]
 # ### Exercise 2: smaller patches
 #
-# The deep layers' Gram matrices change first: their units see more than a patch, so cutting the
-# painting into small pieces changes what they see; the first layers see a few pixels, inside one
-# patch, until the patches are nearly that small.
+# Expect the deep layers' Gram matrices to change first: their units see more than a patch, so
+# cutting the painting into small pieces changes what they see, while the first layers see a few
+# pixels, inside one patch, until the patches are nearly that small. The table says whether they do.
 
 # %%
 moves = {}
@@ -69,6 +69,9 @@ def gatys_layer_loss(features, target_features):
     return tf.reduce_sum(tf.square(tf.transpose(f) @ f - tf.transpose(a) @ a)) / (4 * n**2 * m**2)
 
 
-gatys = float(gatys_layer_loss(content_features[layer], style_features[layer]))
-ours = float(style_loss({layer: g_content}, {layer: g_style}, {layer: 1.0}))
+# the same number of positions M in both: the painting at the photo's size
+painted = extractor(tf.image.resize(style, content.shape[1:3]))[layer]
+gatys = float(gatys_layer_loss(content_features[layer], painted))
+grams = {layer: gram_matrix(content_features[layer])}, {layer: gram_matrix(painted)}
+ours = float(style_loss(*grams, {layer: 1.0}))
 print(f"{layer}: ours / Gatys' = {ours / gatys:.4f} (4 expected)")

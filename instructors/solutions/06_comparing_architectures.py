@@ -31,8 +31,8 @@ for temperature in (0.5, 2.0):
 # %% [markdown]
 # ### Exercise 2: VGG19 with `block*_conv2` for style
 #
-# The second convolution of each block sees a little more than the first (one more 3x3 window):
-# the judge's deep layers change most, since they are where larger motifs are compared.
+# The second convolution of each block sees a little more than the first (one more 3x3 window), so
+# expect the larger motifs, judged at the deep layers, to change most; the cell prints which did.
 
 # %%
 conv2 = nst.prepare_run(
@@ -53,7 +53,8 @@ print(f"the judge layer that changed most: {max(change, key=lambda n: abs(change
 # ### Exercise 3: judging at another size
 #
 # The ratios compare the result with the photo at the same size, so they move only as much as the
-# picture's statistics change with the size; the table's ordering of networks should hold.
+# picture's statistics change with the size. Here the best network's image is judged at both sizes;
+# score the others the same way to see whether the table's ordering holds.
 
 # %%
 SIZE = 384

@@ -7,17 +7,17 @@
 #
 # ### Exercise 1: the painting at the largest size
 #
-# With the painting as large as the picture, its strokes keep their size relative to the picture:
-# at the largest size they look like the painting's own rather than a fine repeated texture.
+# With the painting at 512 px, its strokes are drawn at 512 px's scale: on a CPU, where the largest
+# size is 512 px, they keep their size relative to the picture; compare them with the painting's.
 
 # %%
-largest = done[-1].size
+largest, BIG_STYLE = done[-1].size, 512
 big = nst.compare_sizes(
-    CONTENT, STYLE, [largest], settings, judge, style_size=largest, measure_memory=False
+    CONTENT, STYLE, [largest], settings, judge, style_size=BIG_STYLE, measure_memory=False
 )
-nst.show_images(
+shown = nst.show_images(
     [done[-1].result.best_image, big[0].result.best_image, nst.load_image(STYLE, largest)],
-    [f"painting at {STYLE_SIZE} px", f"painting at {largest} px", "the painting"],
+    [f"painting at {STYLE_SIZE} px", f"painting at {BIG_STYLE} px", "the painting"],
     size=4,
 )
 # %% [markdown]
@@ -67,8 +67,9 @@ else:
 # %% [markdown]
 # ### Exercise 4: another network, more time
 #
-# The winner of a race at one budget need not win at another: coarse-to-fine gains when the budget
-# is too short for the direct run to settle, and loses its lead as time grows.
+# The winner of a race at one budget need not win at another: coarse-to-fine can gain when the
+# budget is too short for the direct run to settle, and lose its lead as time grows. The cell
+# prints each race's winner: a method is compared at a budget, never in general.
 
 # %%
 for architecture, seconds in (("resnet50", RACE_SECONDS), (ARCHITECTURE, 2 * RACE_SECONDS)):

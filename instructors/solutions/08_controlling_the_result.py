@@ -16,7 +16,7 @@ colours = {
     mode: nst.stylize_with_controls(astronaut, style, run.updated(color=mode)).best_image
     for mode in ("luminance", "histogram")
 }
-nst.show_images([astronaut, *colours.values()], ["astronaut", *colours], size=3)
+shown = nst.show_images([astronaut, *colours.values()], ["astronaut", *colours], size=3)
 for mode, image in colours.items():
     print(
         f"{mode}: palette distance to the photo {nst.palette_distance(image, astronaut):.2f}, "
@@ -32,7 +32,9 @@ for mode, image in colours.items():
 # %%
 third = nst.load_image("ihc", MAX_DIM, upscale=True)
 three = stylized("three", [style, second, third], style_blend=(0.6, 0.3, 0.1)).best_image
-nst.show_images([three, style, second, third], ["three styles", "60%", "30%", "10%"], size=3)
+shown = nst.show_images(
+    [three, style, second, third], ["three styles", "60%", "30%", "10%"], size=3
+)
 for name, painting in (("60%", style), ("30%", second), ("10%", third)):
     print(f"palette distance to the {name} painting: {nst.palette_distance(three, painting):.2f}")
 
@@ -40,19 +42,21 @@ for name, painting in (("60%", style), ("30%", second), ("10%", third)):
 # ### Exercise 3: the `gatys2016` preset, from noise and from the photo
 #
 # From noise, L-BFGS must build the photo's content too; from the photo, it starts with it. The
-# difference in content ratio between the two is the starting image's share.
+# difference in content ratio between the two is the starting image's share; the course's own
+# picture (Adam from the recoloured photo) is judged beside them.
 
 # %%
 ITERATIONS = 100
 reference = nst.judge_pair(content, style, nst.make_judge())
 gatys = nst.prepare_run(nst.apply_preset("gatys2016", max_dim=MAX_DIM, steps=ITERATIONS))
 results = {
-    init: nst.stylize_with_controls(content, style, gatys.updated(init=init)).best_image
+    f"gatys2016 from {init}": nst.stylize_with_controls(
+        content, style, gatys.updated(init=init)
+    ).best_image
     for init in ("noise", "content")
 }
-nst.show_images(list(results.values()), [f"gatys2016 from {k}" for k in results], size=3.5)
-for init, image in results.items():
+results["the course's (plain)"] = plain.best_image
+shown = nst.show_images(list(results.values()), list(results), size=3.5)
+for name, image in results.items():
     scores = reference.score(image)
-    print(
-        f"from {init}: style ratio {scores.style_ratio:.3f}, content ratio {scores.content_ratio:.3f}"
-    )
+    print(f"{name}: style ratio {scores.style_ratio:.3f}, content ratio {scores.content_ratio:.3f}")

@@ -8,7 +8,8 @@
 # ### Exercise 1: style strength -1, 0 and +1
 #
 # Each step of strength multiplies the style weight by a factor (printed above); at +1 the style
-# term dominates and the photo's content fades first in its flat, low-contrast areas.
+# term dominates: look for where the photo's content fades first (flat, low-contrast areas hold
+# the least content for the loss to keep).
 
 # %%
 def result_of(request):
@@ -32,7 +33,9 @@ shown = [
     )  # fmt: skip
     for s in strengths
 ]
-nst.show_images([i / 255 for i in shown], [f"style strength {s:+g}" for s in strengths], size=3)
+shown = nst.show_images(
+    [i / 255 for i in shown], [f"style strength {s:+g}" for s in strengths], size=3
+)
 # %% [markdown]
 # ### Exercise 2: InceptionV3 at 64 px
 #
@@ -56,9 +59,9 @@ except nst.NSTError as error:
 # ### Exercise 3: a snapshot with DenseNet121, then VGG16
 #
 # Here a shipped photo stands in for the webcam, and both networks get `"auto"` weights, as the
-# page's default. With ImageNet weights (Colab), VGG16's strokes look most like the painting's;
-# DenseNet's concatenated features give blotchier textures. Offline, DenseNet121 has random
-# weights and VGG16 the offline VGG16: the comparison says little there.
+# page's default. Compare them with ImageNet weights (Colab): notebook 06 compares backbones the
+# same way, with numbers. Offline, DenseNet121 has random weights and VGG16 the offline VGG16: the
+# comparison says little there.
 
 # %%
 backbones = ("densenet121", "vgg16")
@@ -75,4 +78,4 @@ snapshots = [
     )
     for name in backbones
 ]
-nst.show_images([i / 255 for i in snapshots], list(backbones), size=3.5)
+shown = nst.show_images([i / 255 for i in snapshots], list(backbones), size=3.5)

@@ -20,13 +20,16 @@ def assignment_checks(notebook: str) -> Any:
             "the checks need otter-grader: %pip install otter-grader, then run this cell again"
         ) from None
     if "google.colab" not in sys.modules:
-        return otter.Notebook(notebook if Path(notebook).is_file() else None)
+        if Path(notebook).is_file():
+            return otter.Notebook(notebook)
+        raise NSTError(
+            f"the checks are read from this notebook's file, {notebook}, not here: give it that name"
+        )
     from google.colab import _message  # Colab's own channel between the kernel and its page
 
     try:
-        tests = _message.blocking_request("get_ipynb", timeout_sec=60)["ipynb"]["metadata"][
-            "otter"
-        ]["tests"]
+        page = _message.blocking_request("get_ipynb", timeout_sec=60)
+        tests = page["ipynb"]["metadata"]["otter"]["tests"]
     except Exception:
         raise NSTError(
             "could not read this notebook's checks from Colab: reload the page, then run this cell again"
