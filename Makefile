@@ -5,8 +5,8 @@
 # CPU without internet (about 15 minutes on 2 cores), without it the full run for a Colab GPU.
 # make gallery: the defaults and the earlier ones on eight shipped pairs, judged, into docs/gallery.png (README;
 # about 15 minutes on 2 cores).
-# make test-quick: the package's own tests, for the edit loop: no notebook runs, page, browser, comparisons
-# or command-line subprocesses (make test runs them all).
+# make test-quick: the package's own tests, for the edit loop: no notebook runs, page, browser, comparisons,
+# grading or command-line subprocesses (make test runs them all).
 # make assignments: student notebooks of lessons 03-05, their autograders and solutions, into build/assignments/
 # (otter-grader); make grade SUBMISSIONS=folder: grade every notebook in the folder into build/grades/<folder>/
 # (grades.csv, feedback/), each in a sandbox (bubblewrap); make mistakes: docs/mistakes.png, students' usual
@@ -20,7 +20,8 @@ STAMP := $(VENV)/.installed
 QUICK_TESTS := -k "not runs_top_to_bottom and not retracing_check and not page_run and not settles" \
 	--ignore=tests/test_browser.py --ignore=tests/test_page_security.py --ignore=tests/test_app.py \
 	--ignore=tests/test_reproduce.py --ignore=tests/test_gallery.py --ignore=tests/test_benchmark.py \
-	--ignore=tests/test_reliability.py --ignore=tests/test_cli_safety.py --ignore=tests/test_compare.py
+	--ignore=tests/test_reliability.py --ignore=tests/test_cli_safety.py --ignore=tests/test_compare.py \
+	--ignore=tests/test_assignments.py
 
 .PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean assignments grade mistakes
 
