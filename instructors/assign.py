@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import inspect
 import json
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -52,9 +54,9 @@ def solution_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The teaching cell with its function's body (after the docstring) between otter's markers."""
     lines = cell.source.splitlines()
     function = next(n for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef))
-    body = function.body
-    first = body[1] if ast.get_docstring(function) is not None else body[0]
-    start = body[0].end_lineno if first is not body[0] else function.body[0].lineno - 1
+    documented = ast.get_docstring(function) is not None
+    first = function.body[1 if documented else 0]  # the body's first line after the docstring
+    start = function.body[0].end_lineno if documented else first.lineno - 1
     indent = " " * first.col_offset
     marked = [
         *lines[:start],
@@ -70,7 +72,7 @@ def solution_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def test_cell(item: Check) -> nbformat.NotebookNode:
     """One check as otter's test cell: its configuration, then the function without its decorator."""
-    function = ast.parse(textwrap_dedent(item.function)).body[0]
+    function = ast.parse(textwrap.dedent(inspect.getsource(item.function))).body[0]
     function.decorator_list = []
     config = [
         '""" # BEGIN TEST CONFIG',
@@ -80,13 +82,6 @@ def test_cell(item: Check) -> nbformat.NotebookNode:
         '""" # END TEST CONFIG',
     ]
     return nbformat.v4.new_code_cell("\n".join(config) + "\n" + ast.unparse(function))
-
-
-def textwrap_dedent(function: object) -> str:
-    import inspect
-    import textwrap
-
-    return textwrap.dedent(inspect.getsource(function))
 
 
 def question_cells(name: str, cell: nbformat.NotebookNode, checks: list[Check]) -> list:
