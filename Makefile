@@ -6,11 +6,14 @@
 # make gallery: the defaults and the earlier ones on eight shipped pairs, judged, into docs/gallery.png (README;
 # about 15 minutes on 2 cores).
 # make test-quick: the package's own tests, for the edit loop: no notebook runs, page, browser, comparisons,
-# grading or command-line subprocesses (make test runs them all).
+# grading, site or command-line subprocesses (make test runs them all).
 # make assignments: student notebooks of lessons 03-05, their autograders and solutions, into build/assignments/
 # (otter-grader); make grade SUBMISSIONS=folder: grade every notebook in the folder into build/grades/<folder>/
 # (grades.csv, feedback/), each in a sandbox (bubblewrap); make mistakes: docs/mistakes.png, students' usual
 # mistakes in the picture (about 3 minutes on 2 cores): instructors/guide.md.
+# make site: the nine lessons executed at classroom parameters on this machine (papermill) and rendered with
+# the README as a static site in build/site/html (MkDocs Material); OFFLINE=1 without internet (shipped
+# paintings); SITE_ARGS="--fresh" executes again lessons executed before.
 # make lint / make format: ruff, on the code and the notebooks (make test runs make lint).
 # All build the local environment in .venv first (once; again when the requirements change).
 PYTHON ?= python3
@@ -21,9 +24,9 @@ QUICK_TESTS := -k "not runs_top_to_bottom and not retracing_check and not page_r
 	--ignore=tests/test_browser.py --ignore=tests/test_page_security.py --ignore=tests/test_app.py \
 	--ignore=tests/test_reproduce.py --ignore=tests/test_gallery.py --ignore=tests/test_benchmark.py \
 	--ignore=tests/test_reliability.py --ignore=tests/test_cli_safety.py --ignore=tests/test_compare.py \
-	--ignore=tests/test_assignments.py
+	--ignore=tests/test_assignments.py --ignore=tests/test_site.py
 
-.PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean assignments grade mistakes
+.PHONY: setup demo app test test-quick bench reproduce gallery lab lint format colab clean assignments grade mistakes site
 
 setup: $(STAMP)
 
@@ -68,6 +71,9 @@ assignments: setup
 grade: setup
 	$(if $(SUBMISSIONS),,$(error give the folder of submitted notebooks: make grade SUBMISSIONS=folder))
 	$(PY) instructors/grade.py "$(SUBMISSIONS)" $(GRADE_ARGS)
+
+site: setup
+	$(PY) website/build.py $(if $(OFFLINE),--offline) $(SITE_ARGS)
 
 mistakes: setup
 	$(PY) instructors/mistakes.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -158,3 +159,39 @@ def as_public(monkeypatch):
     monkeypatch.setattr(
         downloads, "address_kind", lambda address: None if address == "127.0.0.2" else real(address)
     )
+
+
+# The system's Chromium, driven by Playwright: the playground's and the course site's browser tests.
+FLAGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",  # no calls home from a machine without internet
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",  # a synthetic camera
+    "--use-fake-ui-for-media-stream",  # and no permission prompt
+]
+
+
+def chromium() -> str | None:
+    """The system's Chromium: $CHROMIUM, or chromium / chromium-browser / google-chrome on PATH."""
+    names = [os.environ.get("CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"]
+    return next((shutil.which(n) for n in names if n and shutil.which(n)), None)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium()
+    if executable is None:
+        pytest.skip(
+            "no Chromium on this machine: the browser tests need one (apt-get install chromium, "
+            "as .ci/run does, or set CHROMIUM to its path)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        yield browser
+        browser.close()

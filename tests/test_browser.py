@@ -7,47 +7,10 @@ widths). Without a Chromium (``.ci/run`` installs one), the test is skipped and 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "outputs"
-FLAGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",  # no calls home from a machine without internet
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",  # a synthetic camera
-    "--use-fake-ui-for-media-stream",  # and no permission prompt
-]
-
-
-def chromium() -> str | None:
-    """The system's Chromium: $CHROMIUM, or chromium / chromium-browser / google-chrome on PATH."""
-    names = [os.environ.get("CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"]
-    return next((shutil.which(n) for n in names if n and shutil.which(n)), None)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium()
-    if executable is None:
-        pytest.skip(
-            "no Chromium on this machine: the browser test needs one (apt-get install chromium, "
-            "as .ci/run does, or set CHROMIUM to its path)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url, width, height):

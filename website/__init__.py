@@ -1,0 +1,1 @@
+"""The course site (make site): the lessons executed and rendered as static pages."""

@@ -1,0 +1,180 @@
+"""Execute the lessons for the site (``make site``): papermill, one notebook after the other, with a
+live bar (which notebook, which cell, how long so far), each result kept until its inputs change.
+
+A notebook that raises stops the build with one line naming it and the cell (:class:`SiteError`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from papermill.engines import NBClientEngine, papermill_engines
+
+ROOT = Path(__file__).resolve().parent.parent
+NO_NETWORK = {
+    name: "http://127.0.0.1:9"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+}
+"""With ``--offline``, kernels get a proxy on a closed local port: a download fails at once, not
+after a long wait, and the notebooks fall back to what is shipped."""
+
+
+class SiteError(Exception):
+    """What stops the build, in one line: which notebook, which cell, what to do."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One notebook to execute: its source, the parameters papermill injects, where its result goes."""
+
+    source: Path
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    offline: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.source.stem
+
+    def key(self) -> str:
+        """What the result depends on: the notebook, its parameters, the package's code, the network."""
+        digest = hashlib.sha256(self.source.read_bytes())
+        digest.update(json.dumps(dict(self.parameters), sort_keys=True, default=str).encode())
+        digest.update(b"offline" if self.offline else b"online")
+        for path in sorted((ROOT / "nst_helpers").rglob("*.py")):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
+class LiveEngine(NBClientEngine):
+    """papermill's engine with its bar redrawn every ``interval`` seconds, so that the time so far
+    moves during a long cell too (papermill redraws it only when a cell ends)."""
+
+    interval = 1.0
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+        done = threading.Event()
+
+        def redraw() -> None:
+            while not done.wait(cls.interval):
+                if nb_man.pbar is not None:
+                    nb_man.pbar.refresh()
+
+        ticker = threading.Thread(target=redraw, daemon=True)
+        ticker.start()
+        try:
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+        finally:
+            done.set()
+            ticker.join()
+
+
+papermill_engines.register("site", LiveEngine)
+
+
+def failed_cell(notebook: Path) -> str:
+    """'cell N (its first line)' for the first cell with an error in an executed notebook, numbered
+    as in the lesson itself (without the cells papermill adds)."""
+    added = {"injected-parameters", "papermill-error-cell-tag"}
+    cells = [
+        c
+        for c in nbformat.read(notebook, as_version=4).cells
+        if not added & set(c.metadata.get("tags", []))
+    ]
+    for number, cell in enumerate(cells, start=1):
+        raised = cell.metadata.get("papermill", {}).get("exception")
+        if raised or any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            return f"cell {number} ({first.strip()[:60]!r})"
+    return "a cell"
+
+
+def minutes(seconds: float) -> str:
+    """A duration as people say it: 42 s, 3 min 05 s."""
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
+
+
+@contextlib.contextmanager
+def kernel_environment(offline: bool) -> Iterator[None]:
+    """The environment kernels inherit while the block runs: figures drawn into the outputs (even
+    where MPLBACKEND says otherwise), TensorFlow's start-up lines off, and with ``offline`` no
+    network (:data:`NO_NETWORK`)."""
+    inline = "module://matplotlib_inline.backend_inline"
+    changes = {"MPLBACKEND": inline, "TF_CPP_MIN_LOG_LEVEL": "2", **(NO_NETWORK if offline else {})}
+    before = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") -> Path:
+    """``run``'s notebook executed into ``folder`` (reused when executed before from the same inputs,
+    unless ``fresh``); raises :class:`SiteError` naming the notebook and cell that failed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    result, key = folder / run.source.name, run.key()
+    if not fresh and result.exists():
+        done = nbformat.read(result, as_version=4).metadata.get("site", {})
+        if done.get("key") == key:
+            print(
+                f"{label}{run.name}: unchanged since {done['executed']}, kept (--fresh runs it again)"
+            )
+            return result
+    partial = folder / f"{run.name}.partial.ipynb"
+    began = time.perf_counter()
+    try:
+        with kernel_environment(run.offline):
+            papermill.execute_notebook(
+                str(run.source),
+                str(partial),
+                parameters=dict(run.parameters),
+                cwd=str(folder),
+                kernel_name="python3",
+                engine_name="site",
+                progress_bar={
+                    "desc": f"{label}{run.name}",
+                    "mininterval": 1 if sys.stderr.isatty() else 30,
+                },
+                extra_arguments=[
+                    "--IPKernelApp.log_level=ERROR"
+                ],  # not its TCP notice per notebook
+            )
+    except papermill.PapermillExecutionError as error:
+        message = (error.evalue or "").strip().splitlines()[:1]
+        hint = (
+            " (without internet: make site OFFLINE=1)" if "download" in str(message).lower() else ""
+        )
+        raise SiteError(
+            f"{run.source.name} failed at {failed_cell(partial)}: {': '.join([error.ename, *message])}"
+            f"{hint}; the notebook as it ran: {partial}; nothing was published"
+        ) from None
+    seconds = time.perf_counter() - began
+    print(f"{label}{run.name}: executed in {minutes(seconds)}", flush=True)
+    notebook = nbformat.read(partial, as_version=4)
+    notebook.metadata["site"] = {
+        "key": key,
+        "seconds": round(seconds, 1),
+        "executed": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "parameters": dict(run.parameters),
+        "offline": run.offline,
+    }
+    nbformat.write(notebook, partial)
+    partial.replace(result)
+    return result
