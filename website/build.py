@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -203,12 +204,26 @@ def main(argv: list[str] | None = None) -> int:
         "--fresh", action="store_true", help="execute lessons executed before again"
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, stop)
     try:
         build_site(SiteBuild(out=args.out.resolve(), offline=args.offline, fresh=args.fresh))
     except SiteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"stopped: the lessons executed so far are kept in {args.out / 'executed'}; "
+              "make site again goes on from there", file=sys.stderr)  # fmt: skip
+        return 130
+    except OSError as error:
+        print(f"error: {error.strerror or error} ({error.filename or 'writing the site'}): free some "
+              "space or fix the folder, then make site again", file=sys.stderr)  # fmt: skip
+        return 1
     return 0
+
+
+def stop(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: the build stops between writes, keeping what it executed."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import Any
 
 import nbformat
 import papermill
+from nbclient.exceptions import DeadKernelError
 from papermill.engines import NBClientEngine, papermill_engines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,9 +60,10 @@ class Execution:
 
 class LiveEngine(NBClientEngine):
     """papermill's engine with its bar redrawn every ``interval`` seconds, so that the time so far
-    moves during a long cell too (papermill redraws it only when a cell ends)."""
+    moves during a long cell too (papermill redraws it only when a cell ends); in a log rather than
+    a terminal, every 30 s."""
 
-    interval = 1.0
+    interval = 1.0 if sys.stderr.isatty() else 30.0
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
@@ -148,13 +150,8 @@ def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") 
                 cwd=str(folder),
                 kernel_name="python3",
                 engine_name="site",
-                progress_bar={
-                    "desc": f"{label}{run.name}",
-                    "mininterval": 1 if sys.stderr.isatty() else 30,
-                },
-                extra_arguments=[
-                    "--IPKernelApp.log_level=ERROR"
-                ],  # not its TCP notice per notebook
+                progress_bar={"desc": f"{label}{run.name}", "mininterval": LiveEngine.interval},
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP notice per notebook
             )
     except papermill.PapermillExecutionError as error:
         message = (error.evalue or "").strip().splitlines()[:1]
@@ -164,6 +161,11 @@ def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") 
         raise SiteError(
             f"{run.source.name} failed at {failed_cell(partial)}: {': '.join([error.ename, *message])}"
             f"{hint}; the notebook as it ran: {partial}; nothing was published"
+        ) from None
+    except DeadKernelError:
+        raise SiteError(
+            f"{run.source.name}: its kernel died at {failed_cell(partial)} (out of memory? close other "
+            "programs, or give the lesson smaller parameters); nothing was published"
         ) from None
     seconds = time.perf_counter() - began
     print(f"{label}{run.name}: executed in {minutes(seconds)}", flush=True)

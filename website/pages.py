@@ -65,7 +65,10 @@ def progress_html(model: str, state: Mapping[str, Any]) -> str | None:
     if kinds != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
         return None
     before, bar, after = (m["state"] for m in models)
-    words = [html.escape(html.unescape(part.get("value", ""))) for part in (before, after)]
+    words = [  # tqdm's figure spaces do not break: plain ones let a long line wrap
+        html.escape(html.unescape(part.get("value", "")).replace("\u2007", " "))
+        for part in (before, after)
+    ]
     value, top = float(bar.get("value", 0)), float(bar.get("max", 1))
     return (
         f'<div class="nst-progress"><span>{words[0]}</span> '
