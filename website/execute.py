@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import nbformat
 import papermill
@@ -127,6 +127,23 @@ def kernel_environment(offline: bool) -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextlib.contextmanager
+def kernel_messages_into(log: Path) -> Iterator[TextIO]:
+    """While the block runs, what kernels write outside their cells (start-up notices, a traceback
+    when stopped) goes to ``log``, not the terminal; yields the terminal's stream for the bar."""
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    with open(log, "ab") as file:
+        os.dup2(file.fileno(), 2)  # kernels inherit this descriptor
+    try:
+        with os.fdopen(os.dup(terminal), "w") as stream:
+            yield stream
+    finally:
+        sys.stderr.flush()
+        os.dup2(terminal, 2)
+        os.close(terminal)
+
+
 def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") -> Path:
     """``run``'s notebook executed into ``folder`` (reused when executed before from the same inputs,
     unless ``fresh``); raises :class:`SiteError` naming the notebook and cell that failed."""
@@ -142,7 +159,13 @@ def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") 
     partial = folder / f"{run.name}.partial.ipynb"
     began = time.perf_counter()
     try:
-        with kernel_environment(run.offline):
+        log = folder / "kernels.log"
+        with kernel_environment(run.offline), kernel_messages_into(log) as terminal:
+            bar = {
+                "desc": f"{label}{run.name}",
+                "mininterval": LiveEngine.interval,
+                "file": terminal,
+            }
             papermill.execute_notebook(
                 str(run.source),
                 str(partial),
@@ -150,8 +173,7 @@ def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") 
                 cwd=str(folder),
                 kernel_name="python3",
                 engine_name="site",
-                progress_bar={"desc": f"{label}{run.name}", "mininterval": LiveEngine.interval},
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP notice per notebook
+                progress_bar=bar,
             )
     except papermill.PapermillExecutionError as error:
         message = (error.evalue or "").strip().splitlines()[:1]
