@@ -21,6 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 from instructors.checks import loss_functions, model_building, optimization  # noqa: E402
 
+# kernels get a proxy on a closed local port: a download fails at once, even with internet
+from website.execute import NO_NETWORK  # noqa: E402
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 TINY = {  # a few seconds of work per notebook; trained features from the offline VGG16
@@ -66,13 +69,6 @@ TINY = {  # a few seconds of work per notebook; trained features from the offlin
         "LAUNCH": False,
     },
 }
-
-
-NO_NETWORK = {
-    name: "http://127.0.0.1:9"
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
-}
-"""Kernels get a proxy on a closed local port: any download attempt fails at once, even where there is internet."""
 
 
 def cells(path: Path) -> list[dict]:

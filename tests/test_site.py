@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+import papermill
 import pytest
 import yaml
 from test_notebooks import TINY
@@ -30,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from website.build import LESSONS, OUT, SiteBuild, build_site  # noqa: E402
-from website.execute import SiteError  # noqa: E402
+from website.execute import Execution, SiteError, execute  # noqa: E402
 
 WORKFLOW = ROOT / ".github" / "workflows" / "site.yml"
 IMAGE_KINDS = ("image/png", "image/jpeg", "image/svg+xml")
@@ -123,7 +125,7 @@ def drawn_figures(executed: Path) -> int:
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
-def test_every_lesson_page(site, browser, lesson):
+def test_every_lesson_page(browser, site, lesson):  # no Chromium: skipped before the build
     base, out = site
     url = urllib.parse.urljoin(base, f"notebooks/{lesson.stem}.html")
     page, requests = visit(browser, url)
@@ -142,7 +144,12 @@ def test_every_lesson_page(site, browser, lesson):
         badge = page.locator(f'a[href="{COLAB_BASE}/{lesson.name}"] img')
         assert badge.count() == 1, "the Colab button"
         note = page.locator(".admonition.info").first.inner_text()
-        assert all(word in note for word in ("executed", "machine", "precision", "weights")), note
+        done = nbformat.read(out / "executed" / lesson.name, as_version=4).metadata["site"]
+        weights = (
+            "offline VGG16" if "WEIGHTS" in papermill.inspect_notebook(str(lesson)) else "none"
+        )
+        for said in (done["executed"], done["machine"]["machine"], weights, "offline"):
+            assert said in note, f"the note under the title does not say {said!r}: {note}"
         order = [
             "index.html",
             *(f"notebooks/{p.stem}.html" for p in LESSONS),
@@ -157,7 +164,7 @@ def test_every_lesson_page(site, browser, lesson):
         page.close()
 
 
-def test_home_page_and_guide(site, browser):
+def test_home_page_and_guide(browser, site):
     base, _ = site
     for address in ("index.html", "instructors/guide.html"):
         url = urllib.parse.urljoin(base, address)
@@ -178,20 +185,17 @@ def test_home_page_and_guide(site, browser):
     )
 
 
-def broken_lesson(folder: Path) -> Path:
+def lesson_of(cells: list[str], path: Path) -> Path:
+    """A notebook at ``path``: a title, then these code cells (the first tagged ``parameters``)."""
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell("# A lesson that breaks"),
-        nbformat.v4.new_code_cell("x = 1"),
-        nbformat.v4.new_code_cell("x = 2\nraise ValueError('broken on purpose')"),
-        nbformat.v4.new_code_cell("print('never reached')"),
-    ]
+    notebook.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}")]
+    notebook.cells += [nbformat.v4.new_code_cell(code) for code in cells]
+    notebook.cells[1].metadata["tags"] = ["parameters"]
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "language": "python",
         "display_name": "Python 3",
     }
-    path = folder / "10_broken.ipynb"
     nbformat.write(notebook, path)
     return path
 
@@ -200,7 +204,11 @@ def test_a_failing_lesson_stops_the_build(tmp_path, capsys):
     published = tmp_path / "out" / "html" / "index.html"
     published.parent.mkdir(parents=True)
     published.write_text("the site as published before")
-    build = SiteBuild(out=tmp_path / "out", lessons=(broken_lesson(tmp_path),))
+    broken = lesson_of(
+        ["x = 1", "x = 2\nraise ValueError('broken on purpose')", "print('never')"],
+        tmp_path / "10_broken.ipynb",
+    )
+    build = SiteBuild(out=tmp_path / "out", lessons=(broken,))
     with pytest.raises(SiteError) as raised:
         build_site(build)
     message = str(raised.value)
@@ -208,6 +216,25 @@ def test_a_failing_lesson_stops_the_build(tmp_path, capsys):
     assert "10_broken.ipynb failed at cell 3 ('x = 2')" in message, message
     assert "ValueError: broken on purpose" in message and "nothing was published" in message
     assert published.read_text() == "the site as published before", "the last good site stays"
+
+
+def test_a_lesson_executed_before_is_kept_until_its_inputs_change(tmp_path, capsys):
+    lesson = lesson_of(["N = 1", "print(f'N is {N}')"], tmp_path / "10_small.ipynb")
+    folder, terminal = tmp_path / "executed", os.fstat(2)
+
+    def run(n: int) -> tuple[str, str]:
+        result = execute(Execution(lesson, {"N": n}), folder)
+        printed = nbformat.read(result, as_version=4).cells[-1].outputs[0].text
+        return capsys.readouterr().out, printed
+
+    assert "executed in" in run(2)[0]
+    said, printed = run(2)
+    assert "kept" in said and printed == "N is 2\n"
+    said, printed = run(3)
+    assert "executed in" in said and printed == "N is 3\n", "new parameters: executed again"
+    assert (os.fstat(2).st_ino, os.fstat(2).st_dev) == (terminal.st_ino, terminal.st_dev), (
+        "stderr back"
+    )
 
 
 def test_the_pages_workflow_parses(tmp_path):

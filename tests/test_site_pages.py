@@ -13,7 +13,8 @@ from nst_helpers.plumbing.course import REPOSITORY
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from website.build import PAGES, published  # noqa: E402
+from website.build import PAGES, on_site  # noqa: E402
+from website.facts import weights_used  # noqa: E402
 from website.pages import (  # noqa: E402
     BADGE,
     WIDGET_STATE,
@@ -23,7 +24,6 @@ from website.pages import (  # noqa: E402
     progress_html,
     rewrite_links,
     static_widgets,
-    weights_used,
 )
 
 
@@ -34,23 +34,32 @@ def test_links_to_pages_stay_and_links_to_other_files_go_to_github():
         "[paper](https://arxiv.org/abs/1508.06576) [up](#what-this-is) "
         f'<a href="x"><img src="{BADGE}"/></a>'
     )
-    got = rewrite_links(text, "README.md", published)
+    got = rewrite_links(text, "README.md", on_site)
     assert "(notebooks/01_data_visualization.ipynb)" in got and "(docs/gallery.png)" in got
     assert f"(https://github.com/{REPOSITORY}/blob/main/nst_helpers/core/losses.py#L3)" in got
     assert f"(https://github.com/{REPOSITORY}/tree/main/instructors/checks)" in got
     assert "(https://arxiv.org/abs/1508.06576)" in got and "(#what-this-is)" in got
     assert 'src="assets/colab-badge.svg"' in got and BADGE not in got
     from_guide = rewrite_links(
-        "[f](../docs/mistakes.png) [c](checks/optimization.py)", "instructors/guide.md", published
+        "[f](../docs/mistakes.png) [c](checks/optimization.py)", "instructors/guide.md", on_site
     )
     assert "(../docs/mistakes.png)" in from_guide
     assert (
         f"(https://github.com/{REPOSITORY}/blob/main/instructors/checks/optimization.py)"
         in from_guide
     )
-    lesson = rewrite_links(f'<img src="{BADGE}"/>', "notebooks/05_optimization.ipynb", published)
+    lesson = rewrite_links(f'<img src="{BADGE}"/>', "notebooks/05_optimization.ipynb", on_site)
     assert 'src="../assets/colab-badge.svg"' in lesson
-    assert all(published(page) for page in PAGES)
+    assert all(on_site(source) == page for source, page in PAGES.items())
+    from_lesson = rewrite_links(
+        "[home](../README.md#speed) [csv](../docs/gallery.csv)",
+        "notebooks/05_optimization.ipynb",
+        on_site,
+    )
+    assert "(../index.md#speed)" in from_lesson, "the README is the home page"
+    assert f"(https://github.com/{REPOSITORY}/blob/main/docs/gallery.csv)" in from_lesson, (
+        "not copied"
+    )
 
 
 def bar_state(description: str, value: float, top: float, postfix: str) -> dict:
@@ -121,6 +130,11 @@ def test_the_weights_a_page_says_it_ran_with():
         )
     ]
     assert weights_used(notebook, "auto").startswith("the offline VGG16")
+    assert "untrained" not in weights_used(notebook, "auto")
+    cell.outputs.append(
+        nbformat.v4.new_output("stream", name="stdout", text="vgg19 (random): 100%")
+    )
+    assert weights_used(notebook, "auto").endswith("the networks marked (random) ran untrained")
 
 
 def test_the_note_sits_between_the_title_and_the_overview():
@@ -131,7 +145,7 @@ def test_the_note_sits_between_the_title_and_the_overview():
         )
     ]
     page = lesson_page(
-        notebook, "notebooks/01_x.ipynb", {"executed": "today", "machine": "<here>"}, published
+        notebook, "notebooks/01_x.ipynb", {"executed": "today", "machine": "<here>"}, on_site
     )
     assert page.cells[0].source.startswith("# Title") and "Overview" not in page.cells[0].source
     assert (

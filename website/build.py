@@ -10,7 +10,7 @@ that fails stops the build with one line naming it and the cell, and nothing is 
 from __future__ import annotations
 
 import argparse
-import os
+import re
 import shutil
 import signal
 import subprocess
@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nst_helpers.plumbing.course import REPOSITORY  # noqa: E402
-from website.execute import Execution, SiteError, execute, minutes  # noqa: E402
-from website.pages import lesson_page, rewrite_links, weights_used  # noqa: E402
+from website.execute import Execution, SiteError, execute  # noqa: E402
+from website.facts import lesson_facts, minutes  # noqa: E402
+from website.pages import lesson_page, rewrite_links  # noqa: E402
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 OUT = ROOT / "build" / "site"
@@ -71,47 +72,14 @@ def executions(build: SiteBuild) -> list[Execution]:
     return runs
 
 
-def machine() -> dict[str, str]:
-    """This machine as the pages say it: CPU, cores, GPUs, the course's precision, the software."""
-    from nst_helpers.core.machine import cpu_flags, gpu_names
-    from nst_helpers.core.precision import choose_policy
-    from nst_helpers.core.settings import DEFAULTS
-    from nst_helpers.core.setup import versions
-    from nst_helpers.plumbing.machine import cpu_name, import_tensorflow_quietly
-
-    import_tensorflow_quietly()
-    amx = "AMX" if "amx_bf16" in cpu_flags() else "no AMX"
-    why = choose_policy(DEFAULTS.precision)[1]
-    return {
-        "machine": f"{cpu_name()} ({os.cpu_count()} cores, {amx}); "
-        + (f"GPU: {', '.join(gpu_names())}" if gpu_names() else "no GPU"),
-        "precision": f"{why} (the course's precision {DEFAULTS.precision!r})",
-        "software": ", ".join(f"{k} {v}" for k, v in versions().items() if k != "platform"),
-    }
-
-
-def facts(
-    notebook: nbformat.NotebookNode, run: Execution, here: Mapping[str, str]
-) -> dict[str, str]:
-    """The note under a lesson's title: when, where, with which weights and parameters it ran."""
-    done = notebook.metadata["site"]
-    declared = papermill.inspect_notebook(str(run.source))
-    from nst_helpers.core.settings import DEFAULTS
-
-    weights = run.parameters.get("WEIGHTS", DEFAULTS.weights) if "WEIGHTS" in declared else None
-    changed = ", ".join(f"{k} = {v!r}" for k, v in run.parameters.items())
-    return {
-        "executed": f"{done['executed']}, in {minutes(done['seconds'])}"
-        + (", offline" if run.offline else ""),
-        **here,
-        "weights": weights_used(notebook, weights),
-        "parameters": "the lesson's own (classroom)" + (f", except {changed}" if changed else ""),
-    }
-
-
-def published(path: str) -> bool:
-    """Whether a file of the repository is on the site: the pages, the lessons, docs/ figures."""
-    return path in PAGES or path.startswith("notebooks/") or path.startswith("docs/")
+def on_site(path: str) -> str | None:
+    """Where a file of the repository is on the site (None: not on it): the README as the home page,
+    the guide, the lessons, the figures in docs/."""
+    if path in PAGES:
+        return PAGES[path]
+    if re.fullmatch(r"notebooks/[0-9][0-9]_\w+\.ipynb|docs/[\w.-]+\.png", path):
+        return path if (ROOT / path).exists() else None
+    return None
 
 
 def write_sources(build: SiteBuild, executed: list[tuple[Execution, Path]], source: Path) -> None:
@@ -121,19 +89,20 @@ def write_sources(build: SiteBuild, executed: list[tuple[Execution, Path]], sour
     shutil.rmtree(source, ignore_errors=True)
     pages = source / "pages"
     (pages / "notebooks").mkdir(parents=True)
-    here, lessons = machine(), []
+    lessons = []
     for run, result in executed:
         page = f"notebooks/{run.source.name}"
         notebook = nbformat.read(result, as_version=4)
         title = notebook.cells[0].source.splitlines()[0].removeprefix("# ")
         lessons.append({f"{run.name[:2]} {title}": page})
-        nbformat.write(
-            lesson_page(notebook, page, facts(notebook, run, here), published), pages / page
-        )
+        note = lesson_facts(notebook, papermill.inspect_notebook(str(run.source)))
+        nbformat.write(lesson_page(notebook, page, note, on_site), pages / page)
     for original, page in PAGES.items():
         (pages / page).parent.mkdir(parents=True, exist_ok=True)
-        (pages / page).write_text(rewrite_links((ROOT / original).read_text(), original, published))
-    shutil.copytree(ROOT / "docs", pages / "docs", ignore=shutil.ignore_patterns("*.csv"))
+        (pages / page).write_text(rewrite_links((ROOT / original).read_text(), original, on_site))
+    shutil.copytree(
+        ROOT / "docs", pages / "docs", ignore=shutil.ignore_patterns("*.csv")
+    )  # on_site
     shutil.copytree(ASSETS, pages / "assets")
     mathjax = Path(jupyter_server_mathjax.__file__).parent / "static"
     shutil.copytree(mathjax, pages / "assets" / "mathjax")

@@ -20,8 +20,10 @@ from typing import Any, TextIO
 
 import nbformat
 import papermill
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.engines import NBClientEngine, papermill_engines
+
+from website.facts import SUBSTITUTED, machine, minutes, printed
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_NETWORK = {
@@ -49,12 +51,14 @@ class Execution:
         return self.source.stem
 
     def key(self) -> str:
-        """What the result depends on: the notebook, its parameters, the package's code, the network."""
+        """What the result depends on: the notebook, its parameters, the network, the package's
+        code, its images and the pinned requirements."""
         digest = hashlib.sha256(self.source.read_bytes())
         digest.update(json.dumps(dict(self.parameters), sort_keys=True, default=str).encode())
         digest.update(b"offline" if self.offline else b"online")
-        for path in sorted((ROOT / "nst_helpers").rglob("*.py")):
-            digest.update(path.read_bytes())
+        inputs = [*(ROOT / "nst_helpers").rglob("*.py"), *(ROOT / "images").rglob("*")]
+        for path in sorted(p for p in [*inputs, ROOT / "requirements.txt"] if p.is_file()):
+            digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
         return digest.hexdigest()
 
 
@@ -87,25 +91,28 @@ papermill_engines.register("site", LiveEngine)
 
 
 def failed_cell(notebook: Path) -> str:
-    """'cell N (its first line)' for the first cell with an error in an executed notebook, numbered
-    as in the lesson itself (without the cells papermill adds)."""
+    """'cell N (its first line)' for the cell that failed in an executed notebook (the one with an
+    error, else the last one started: where a kernel died), numbered as in the lesson itself."""
+    if not notebook.exists():
+        return "its start (the kernel did not start)"
     added = {"injected-parameters", "papermill-error-cell-tag"}
     cells = [
         c
         for c in nbformat.read(notebook, as_version=4).cells
         if not added & set(c.metadata.get("tags", []))
     ]
-    for number, cell in enumerate(cells, start=1):
-        raised = cell.metadata.get("papermill", {}).get("exception")
-        if raised or any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            first = next((line for line in cell.source.splitlines() if line.strip()), "")
-            return f"cell {number} ({first.strip()[:60]!r})"
-    return "a cell"
-
-
-def minutes(seconds: float) -> str:
-    """A duration as people say it: 42 s, 3 min 05 s."""
-    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
+    started = [n for n, c in enumerate(cells) if c.metadata.get("papermill", {}).get("start_time")]
+    failed = [
+        n
+        for n, c in enumerate(cells)
+        if c.metadata.get("papermill", {}).get("exception")
+        or any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]
+    if not failed and not started:
+        return "its start"
+    number = (failed or started)[0 if failed else -1]
+    first = next((line for line in cells[number].source.splitlines() if line.strip()), "")
+    return f"cell {number + 1} ({first.strip()[:60]!r})"
 
 
 @contextlib.contextmanager
@@ -132,8 +139,8 @@ def kernel_messages_into(log: Path) -> Iterator[TextIO]:
     """While the block runs, what kernels write outside their cells (start-up notices, a traceback
     when stopped) goes to ``log``, not the terminal; yields the terminal's stream for the bar."""
     sys.stderr.flush()
-    terminal = os.dup(2)
     with open(log, "ab") as file:
+        terminal = os.dup(2)
         os.dup2(file.fileno(), 2)  # kernels inherit this descriptor
     try:
         with os.fdopen(os.dup(terminal), "w") as stream:
@@ -151,15 +158,15 @@ def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") 
     result, key = folder / run.source.name, run.key()
     if not fresh and result.exists():
         done = nbformat.read(result, as_version=4).metadata.get("site", {})
-        if done.get("key") == key:
+        if done.get("key") == key and not (done.get("fell_back") and not run.offline):
             print(
                 f"{label}{run.name}: unchanged since {done['executed']}, kept (--fresh runs it again)"
             )
             return result
     partial = folder / f"{run.name}.partial.ipynb"
     began = time.perf_counter()
+    log = folder / "kernels.log"
     try:
-        log = folder / "kernels.log"
         with kernel_environment(run.offline), kernel_messages_into(log) as terminal:
             bar = {
                 "desc": f"{label}{run.name}",
@@ -186,14 +193,22 @@ def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") 
         ) from None
     except DeadKernelError:
         raise SiteError(
-            f"{run.source.name}: its kernel died at {failed_cell(partial)} (out of memory? close other "
-            "programs, or give the lesson smaller parameters); nothing was published"
+            f"{run.source.name}: its kernel died at {failed_cell(partial)} (out of memory? close "
+            f"other programs; its messages: {log}); nothing was published"
+        ) from None
+    except (CellTimeoutError, RuntimeError) as error:  # a kernel that does not start or answer
+        raise SiteError(
+            f"{run.source.name}: {type(error).__name__} at {failed_cell(partial)}: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else ''} (its kernel's "
+            f"messages: {log}); nothing was published"
         ) from None
     seconds = time.perf_counter() - began
     print(f"{label}{run.name}: executed in {minutes(seconds)}", flush=True)
     notebook = nbformat.read(partial, as_version=4)
     notebook.metadata["site"] = {
         "key": key,
+        "machine": machine(),
+        "fell_back": SUBSTITUTED in printed(notebook),  # run again online next time
         "seconds": round(seconds, 1),
         "executed": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "parameters": dict(run.parameters),

