@@ -100,9 +100,8 @@ def write_sources(build: SiteBuild, executed: list[tuple[Execution, Path]], sour
     for original, page in PAGES.items():
         (pages / page).parent.mkdir(parents=True, exist_ok=True)
         (pages / page).write_text(rewrite_links((ROOT / original).read_text(), original, on_site))
-    shutil.copytree(
-        ROOT / "docs", pages / "docs", ignore=shutil.ignore_patterns("*.csv")
-    )  # on_site
+    # the figures of docs/, which on_site says are on the site (its tables are not)
+    shutil.copytree(ROOT / "docs", pages / "docs", ignore=shutil.ignore_patterns("*.csv"))
     shutil.copytree(ASSETS, pages / "assets")
     mathjax = Path(jupyter_server_mathjax.__file__).parent / "static"
     shutil.copytree(mathjax, pages / "assets" / "mathjax")
