@@ -308,3 +308,45 @@ def test_a_run_keeps_a_bounded_number_of_compiled_steps(photo, texture, small_ru
     for size in (48, 56, 64, 72, 80, 88):
         run(photo, texture, small_run, steps=1, max_dim=size)
     assert 0 < len(small_run.compiled) <= KEPT_STEPS
+
+
+def test_the_stop_rule_compares_the_lowest_loss_over_a_window():
+    """Issue 25: ``flattened`` stops when the lowest loss fell by less than the tolerance over the
+    last PLATEAU_WINDOW steps; never with a tolerance of 0 or before a whole window."""
+    from nst_helpers.plumbing.signals import PLATEAU_WINDOW, flattened
+
+    window = PLATEAU_WINDOW
+    improving = list(1000 * 0.99 ** np.arange(3 * window))  # 1% a step
+    flat = [1000.0] * window + [999.9] * window  # 0.01% over the last window
+    assert not flattened(improving, 0.002)
+    assert flattened(flat, 0.002) and not flattened(flat, 0.0)
+    assert not flattened(flat, 0.00001)  # it did fall by more than 0.001%
+    assert not flattened([1000.0] * window, 0.5)  # not a whole window yet
+
+
+def test_the_stop_rule_stops_a_flattened_run_and_not_an_improving_one(photo, texture, small_run):
+    """Issue 25: a run whose loss has flattened (a learning rate too small to move the pixels)
+    ends after one window with its reason; the same run at the course's rate, still improving, runs
+    every step."""
+    from nst_helpers.controls.stylize import stylize_with_controls as run
+    from nst_helpers.plumbing.signals import PLATEAU_WINDOW
+
+    flat = run(photo, texture, small_run, steps=60, learning_rate=1e-7, plateau=0.002)
+    assert flat.stopped == "flattened" and len(flat.history) == PLATEAU_WINDOW + 1
+    assert f"stopped after {PLATEAU_WINDOW + 1} of 60 steps" in flat.message
+    assert "plateau=0 runs them all" in flat.message
+    improving = run(photo, texture, small_run, steps=40, plateau=0.002)
+    assert improving.stopped == "finished" and len(improving.history) == 40
+    totals = [row["total"] for row in improving.history]
+    assert totals[-1] < (1 - 0.002) * totals[-1 - PLATEAU_WINDOW]  # it was still improving
+
+
+def test_the_stop_rule_ends_lbfgs_too(photo, texture, small_run):
+    """The L-BFGS loop asks the same rule after each iteration (a tolerance of 1: any window)."""
+    from nst_helpers.controls.stylize import stylize_with_controls
+    from nst_helpers.plumbing.signals import PLATEAU_WINDOW
+
+    changes = dict(steps=40, plateau=1.0, optimizer="lbfgs", step_mode="function")
+    result = stylize_with_controls(photo, texture, small_run.updated(**changes))
+    assert result.stopped == "flattened" and len(result.history) == PLATEAU_WINDOW + 1
+    assert f"stopped after {PLATEAU_WINDOW + 1} of 40 iterations" in result.message

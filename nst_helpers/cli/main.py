@@ -264,6 +264,8 @@ def run_stylize(
             f"wrote {output} (best step {result.best_step}) and {record}; {losses}; "
             f"median step {result.median_step_seconds:.3f} s"
         )
+    if result.stopped == "flattened":
+        print(f"note: {in_flags(result.message or '')}")
     if result.stopped == "not finite":
         print(f"error: {in_flags(result.message or '')}", file=sys.stderr)
         return EXIT_NOT_FINITE

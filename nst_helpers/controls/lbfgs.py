@@ -70,13 +70,13 @@ def minimize_lbfgs(
     iterations: int,
     callback: Callable[[int, Any, dict[str, float]], None] | None = None,
     callback_every: int = 10,
-    should_stop: Callable[[], str | None] | None = None,
+    should_stop: Callable[[list], str | None] | None = None,
     compiled: bool = True,
 ) -> Outcome:
     """Run up to ``iterations`` L-BFGS-B iterations from ``start`` within [0, 1].
 
-    ``should_stop()`` is asked after each iteration; a non-empty answer ("stopped", "interrupted",
-    "time limit") ends the run with that as ``Outcome.stopped``.
+    ``should_stop(history)`` is asked after each iteration; a non-empty answer ("stopped",
+    "interrupted", "time limit", "flattened") ends the run with that as ``Outcome.stopped``.
     """
     from scipy.optimize import Bounds, minimize
 
@@ -112,7 +112,7 @@ def minimize_lbfgs(
         if callback is not None and (step % callback_every == 0 or step == iterations):
             image = tf.constant(intermediate_result.x.reshape(shape), tf.float32)
             callback(step, image, last["values"])
-        reason = should_stop() if should_stop is not None else None
+        reason = should_stop(outcome.history) if should_stop is not None else None
         if reason:
             outcome.stopped = reason
             raise StopIteration

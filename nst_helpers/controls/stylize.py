@@ -64,7 +64,9 @@ def stylize_with_controls(
         if settings.color == "luminance":
             start = tf.constant(grey(start.numpy()))
     with stop_between_steps() as signal_received:
-        rules = StopRules(signal_received, stop, max_seconds, total=settings.steps)
+        rules = StopRules(
+            signal_received, stop, max_seconds, total=settings.steps, plateau=settings.plateau
+        )
         if settings.optimizer == "lbfgs":
             loss = make_loss(extractor, settings, tf.constant(photo), grams)
             result = lbfgs_loop(loss, start, run, callback, callback_every, rules)

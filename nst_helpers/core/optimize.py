@@ -33,7 +33,7 @@ class StyleTransferResult:
     best_step: int
     history: list[dict[str, float]]
     run: PreparedRun
-    # or "interrupted" (Ctrl-C or a signal), "not finite" (NaN or Inf loss), "time limit", "stopped"
+    # or "interrupted" (Ctrl-C or a signal), "not finite" (NaN), "time limit", "stopped", "flattened"
     stopped: str = "finished"
     message: str | None = None
     interrupted_by: int | None = None  # the signal that stopped the run (SIGINT for Ctrl-C)
@@ -178,11 +178,11 @@ def adam_loop(
     run: PreparedRun,
     callback: Callback | None = None,
     callback_every: int = 10,
-    should_stop: Callable[[int], tuple[str, str] | None] | None = None,
+    should_stop: Callable[[list], tuple[str, str] | None] | None = None,
 ) -> StyleTransferResult:
     """The loop notebook 05 writes out: Adam steps on the pixels (``targets``: :func:`loss_targets`'),
     keeping the image of the lowest loss. Ctrl-C (or a signal) returns what it has; a NaN or Inf loss
-    undoes its step and stops; ``should_stop(steps done)`` may end the run with (reason, message)."""
+    undoes its step and stops; ``should_stop(history so far)`` may end the run with (reason, message)."""
     settings, signum = run.settings, None
     image, train_step = compiled_step(run, start, targets)
     history: list[dict[str, float]] = []
@@ -190,7 +190,7 @@ def adam_loop(
     stopped, message = "finished", None
     try:
         for step in range(1, settings.steps + 1):
-            ended = should_stop(len(history)) if should_stop is not None else None
+            ended = should_stop(history) if should_stop is not None else None
             if ended is not None:
                 stopped, message = ended
                 break
@@ -233,14 +233,13 @@ def stylize(
 ) -> StyleTransferResult:
     """Optimize an image so its features match ``content``'s and its Gram matrices ``style``'s
     (notebook 05): inputs (anything ``load_image`` takes) read once, loss built once, :func:`adam_loop`.
-    ``run``: a :class:`PreparedRun` (``changes`` such as ``steps=50`` applied) or settings to prepare
-    one from. The controls beyond the paper (colour, several styles, Stop...): nst.stylize_with_controls."""
+    ``run``: a :class:`PreparedRun` (``changes`` such as ``steps=50`` applied) or settings for one."""
     run = prepared(run, changes)
     settings = run.settings
     on = [settings.color != "none", settings.optimizer != "adam", settings.softmax_temperature]
-    if any(on) or settings.style_blend or isinstance(style, (list, tuple)):
+    if any(on) or settings.plateau or settings.style_blend or isinstance(style, (list, tuple)):
         raise NSTError(
-            "color, optimizer, softmax_temperature and several styles (style_blend) are controls "
+            "color, optimizer, softmax_temperature, plateau and several styles (style_blend) are controls "
             "beyond the paper (notebooks 06 and 08): run them with nst.stylize_with_controls"
         )
     photo, (painting,) = load_inputs(content, [style], run)

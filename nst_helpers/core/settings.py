@@ -65,6 +65,7 @@ class Settings:
     )
     upscale: bool = option(False, "enlarge images smaller than --max-dim")
     steps: int = option(300, "Adam steps or L-BFGS iterations", low=1, high=100_000, page="Steps")
+    plateau: float = option(0.0, "stop when 20 steps cut the loss < this (0: off)", low=0, high=1)
     learning_rate: float = option(
         0.02,
         "learning rate on [0, 1] pixels",

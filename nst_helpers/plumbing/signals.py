@@ -12,11 +12,12 @@ while results are being written.
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -103,11 +104,23 @@ def signals_deferred() -> Iterator[list[int]]:
         yield received
 
 
+PLATEAU_WINDOW = 20  # the steps over which the stop rule compares the lowest loss (notebook 08)
+
+
+def flattened(lowest: Sequence[float], tolerance: float, window: int = PLATEAU_WINDOW) -> bool:
+    """The stop rule (notebook 08): True when the lowest loss so far (``lowest``, one value per step)
+    fell by less than ``tolerance``, a fraction, over the last ``window`` steps; 0 never stops."""
+    if tolerance <= 0 or len(lowest) <= window:
+        return False
+    before, now = lowest[-window - 1], lowest[-1]
+    return before - now <= tolerance * abs(before)
+
+
 @dataclass
 class StopRules:
     """Why a run ends before its last step, asked between steps: a signal (``signal_received``
     returns its number; the command line defers SIGTERM to between steps), the caller's ``stop``
-    (the playground's Stop button) or the time limit."""
+    (the playground's Stop button), the time limit or the stop rule (``plateau``, :func:`flattened`)."""
 
     signal_received: Callable[[], int | None] = lambda: None
     stop: Callable[[], bool] | None = None
@@ -115,23 +128,30 @@ class StopRules:
     signum: int | None = None  # the signal that stopped the run
     started: float = field(default_factory=time.perf_counter)
     total: int = 0  # the run's steps, for the message
+    plateau: float = 0.0  # the stop rule's tolerance (0: off)
+    lowest: list[float] = field(default_factory=list)  # the lowest loss after each step
 
-    def reason(self, done: int = 1) -> str | None:
-        """ "interrupted", "stopped", "time limit", or None to go on (after at least one step)."""
+    def reason(self, history: Sequence[dict] = ({},)) -> str | None:
+        """ "interrupted", "stopped", "time limit", "flattened", or None to go on; ``history``: the
+        run's rows so far (the time limit and the stop rule wait for one)."""
         received = self.signal_received()
         if received is not None:
             self.signum = received
             return "interrupted"
         if self.stop is not None and self.stop():
             return "stopped"
-        if self.max_seconds is not None and done:
-            return "time limit" if time.perf_counter() - self.started > self.max_seconds else None
-        return None
+        if self.max_seconds is not None and history:
+            if time.perf_counter() - self.started > self.max_seconds:
+                return "time limit"
+        for row in history[len(self.lowest) :]:
+            self.lowest.append(min([row.get("total", math.inf), *self.lowest[-1:]]))
+        flat = flattened(self.lowest, self.plateau) and len(history) < self.total
+        return "flattened" if flat else None
 
-    def __call__(self, done: int) -> tuple[str, str] | None:
+    def __call__(self, history: Sequence[dict]) -> tuple[str, str] | None:
         """(reason, message) when the run should end now, for ``adam_loop``'s ``should_stop``."""
-        reason = self.reason(done)
-        return None if reason is None else (reason, self.message(reason, done, self.total))
+        reason = self.reason(history)
+        return None if reason is None else (reason, self.message(reason, len(history), self.total))
 
     def message(self, reason: str, done: int, total: int, unit: str = "steps") -> str:
         """The one line that says why a run ended early and what was kept."""
@@ -141,4 +161,9 @@ class StopRules:
             return f"interrupted{by} after {done} of {total} {unit}; kept the image so far"
         if reason == "time limit":
             return f"stopped after {done} of {total} {unit}: the {self.max_seconds or 0:g} s limit"
+        if reason == "flattened":
+            return (
+                f"stopped after {done} of {total} {unit}: the loss fell by less than "
+                f"{self.plateau:.2%} over the last {PLATEAU_WINDOW}; plateau=0 runs them all"
+            )
         return f"stopped after {done} of {total} {unit}; kept the best image so far"
