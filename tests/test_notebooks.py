@@ -352,6 +352,7 @@ def test_taught_functions_agree_with_the_package():
     from nst_helpers.core.settings import Settings
     from nst_helpers.experiments import compare
     from nst_helpers.page import requests as playground
+    from nst_helpers.plumbing import signals
 
     taught = taught_functions()
     terms = {"total": 10.0, "content": 1.0, "style": 2.0, "tv": 3.0}
@@ -361,6 +362,8 @@ def test_taught_functions_agree_with_the_package():
     features = tf.constant(rng.normal(size=(1, 6, 8, 16)), tf.float32)
     target = tf.constant(rng.normal(size=(1, 6, 8, 16)), tf.float32)
     grams = {"a": losses.gram_matrix(features), "b": losses.gram_matrix(2 * features)}
+    falling = np.minimum.accumulate(1000 * 0.999 ** np.arange(40) + rng.random(40))
+    histories = [list(falling), [5.0] * 30, [5.0] * 10, list(falling[:21])]
     targets = {"a": losses.gram_matrix(target), "b": losses.gram_matrix(target)}
     pairs = {
         "preprocess_caffe": (taught["preprocess_caffe"](image), preprocessing.preprocess(image)),
@@ -401,6 +404,10 @@ def test_taught_functions_agree_with_the_package():
         "weighted_terms": (
             list(taught["weighted_terms"](terms, weighted).values()),
             list(playground.weighted_terms(terms, weighted).values()),
+        ),
+        "flattened": (
+            [taught["flattened"](h, t) for h in histories for t in (0.0, 0.002, 0.05)],
+            [signals.flattened(h, t) for h in histories for t in (0.0, 0.002, 0.05)],
         ),
         "shuffle_patches": (
             taught["shuffle_patches"](image, 8, seed=3),

@@ -6,7 +6,13 @@ from typing import Any, Sequence
 
 from nst_helpers.core.images import to_uint8
 
-UNREACHED = ("to_", "to the bar", "steps or iterations", "x reference")  # the others: not measured
+UNREACHED = (
+    "to_",
+    "to the bar",
+    "steps or iterations",
+    "x reference",
+    "x tutorial",
+)  # the others: not measured
 
 
 def readable(table: Any, digits: int = 3) -> Any:

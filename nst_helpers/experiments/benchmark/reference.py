@@ -14,8 +14,11 @@ def bench_images(size: int) -> tuple[Any, Any]:
     return load_image("chelsea", size, upscale=True), load_image("swirls", size, upscale=True)
 
 
-def reference_times(architecture: str, size: int, steps: int, max_seconds: float) -> list[float]:
-    """Step times of the straightforward loop: tf.function over a Keras model's outputs, float32.
+def reference_times(
+    architecture: str, size: int, steps: int, max_seconds: float, images: tuple | None = None
+) -> list[float]:
+    """Step times of the straightforward loop: tf.function over a Keras model's outputs, float32,
+    on ``images`` (photo, painting; default: ``bench_images(size)``).
 
     Written without the course's helpers: the classifier's own preprocess_input, the Gram matrix
     with einsum, losses as in TensorFlow's tutorial (sum-based total variation, weights 1e-2, 1e4, 30).
@@ -43,7 +46,7 @@ def reference_times(architecture: str, size: int, steps: int, max_seconds: float
         features = model(preprocess_input(image * 255.0))
         return [gram(f) for f in features[:n_style]], features[n_style:]
 
-    content, style = (tf.constant(x) for x in bench_images(size))
+    content, style = (tf.constant(x) for x in images or bench_images(size))
     style_targets, _ = outputs(style)
     _, content_targets = outputs(content)
     image = tf.Variable(content)
